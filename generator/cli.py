@@ -89,17 +89,38 @@ def show(name: str) -> None:
 
 @main.command()
 @click.argument("name")
-@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("."), show_default=True, help="Where to create the project folder.")
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Where to create the project folder.",
+)
 @click.option("--no-input", is_flag=True, help="Do not prompt; use defaults for missing answers.")
-@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
-              help="Answer a parameter (repeatable).")
-@click.option("--answers", "answers_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Read answers from a file, e.g. a project's .osbp-answers.yml.")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Answer a parameter (repeatable).",
+)
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read answers from a file, e.g. a project's .osbp-answers.yml.",
+)
 @click.option("--stack", help="Name of the first Pulumi stack.")
 @user_errors
-def new(name: str, output_dir: Path, no_input: bool, assignments: tuple[str, ...],
-        answers_file: Path | None, stack: str | None) -> None:
+def new(
+    name: str,
+    output_dir: Path,
+    no_input: bool,
+    assignments: tuple[str, ...],
+    answers_file: Path | None,
+    stack: str | None,
+) -> None:
     """Generate a Pulumi project from blueprint NAME."""
     from generator.project import new_project, read_answers_file
 

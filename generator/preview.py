@@ -32,7 +32,7 @@ class ProgramCapture:
     project: str
     stack: str
     resources: list[Any]
-    """``components.offline.Registration`` records (urn, type, name, parent, id, inputs, outputs)."""
+    """``components.offline.Registration`` records: urn, type, name, parent, id, inputs..."""
     outputs: dict[str, Any]
 
 
@@ -120,8 +120,18 @@ def _short_type(type_token: str) -> str:
 
 def _summary(inputs: dict[str, Any], width: int = 60) -> str:
     shown = []
-    for key in ("name", "cidr", "imageName", "flavorName", "size", "protocol", "portRangeMin",
-                "remoteIpPrefix", "pool", "length"):
+    for key in (
+        "name",
+        "cidr",
+        "imageName",
+        "flavorName",
+        "size",
+        "protocol",
+        "portRangeMin",
+        "remoteIpPrefix",
+        "pool",
+        "length",
+    ):
         if key in inputs and inputs[key] not in ("", None):
             shown.append(f"{key}={inputs[key]}")
     text = " ".join(shown)

@@ -32,7 +32,9 @@ def read_answers_file(path: Path) -> dict[str, Any]:
     answers = doc.get("answers", doc)
     if not isinstance(answers, dict):
         raise AnswersError(f"'answers' in {path} is not a mapping")
-    return {str(key): value for key, value in answers.items() if key not in ("blueprint", "version")}
+    return {
+        str(key): value for key, value in answers.items() if key not in ("blueprint", "version")
+    }
 
 
 def resolve_answers(
@@ -79,7 +81,8 @@ def new_project(
     blueprint = get_blueprint(name)
     values = resolve_answers(blueprint, answers or {}, no_input=no_input)
     output = Path(output_dir).resolve()
-    target = output / values["project_slug"]
+    slug: str = values["project_slug"]
+    target = output / slug
     if target.exists():
         raise TargetExistsError(f"{target} already exists; choose another -o or project_slug")
     output.mkdir(parents=True, exist_ok=True)

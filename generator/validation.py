@@ -18,7 +18,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-SSH_KEY = re.compile(r"^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( \S.*)?$")
+SSH_KEY = re.compile(
+    r"^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( \S.*)?$"
+)
 
 
 class ValidationError(ValueError):
@@ -74,7 +76,9 @@ def _cidr(name: str, value: Any, spec: Mapping[str, Any]) -> str:
     try:
         network = ipaddress.IPv4Network(text, strict=True)
     except ValueError as error:
-        raise ValidationError(f"{name}: {text!r} is not an IPv4 network in CIDR form ({error})") from None
+        raise ValidationError(
+            f"{name}: {text!r} is not an IPv4 network in CIDR form ({error})"
+        ) from None
     smallest = spec.get("max_prefix")
     if smallest is not None and network.prefixlen > smallest:
         raise ValidationError(f"{name}: {text} is too small (at most /{smallest})")
@@ -92,7 +96,9 @@ def _choice(name: str, value: Any, spec: Mapping[str, Any]) -> str:
 def _ssh_public_key(name: str, value: Any, spec: Mapping[str, Any]) -> str:
     text = _string(name, value, spec)
     if text and not SSH_KEY.match(text):
-        raise ValidationError(f"{name}: not an OpenSSH public key (e.g. 'ssh-ed25519 AAAA... me@host')")
+        raise ValidationError(
+            f"{name}: not an OpenSSH public key (e.g. 'ssh-ed25519 AAAA... me@host')"
+        )
     return text
 
 

@@ -34,7 +34,9 @@ settings = Settings.load()
 
 # Networks: the web tier is reachable through a floating IP, the database is not.
 router = Router("edge", RouterArgs(external_network=settings.external_network))
-frontend = PrivateNetwork("frontend", PrivateNetworkArgs(cidr=settings.frontend_cidr, router=router))
+frontend = PrivateNetwork(
+    "frontend", PrivateNetworkArgs(cidr=settings.frontend_cidr, router=router)
+)
 backend = PrivateNetwork("backend", PrivateNetworkArgs(cidr=settings.backend_cidr, router=router))
 
 # Firewall: HTTP(S) from anywhere, MySQL from the web tier only, SSH from admins only.

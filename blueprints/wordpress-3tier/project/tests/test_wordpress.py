@@ -6,6 +6,7 @@ import ipaddress
 from pathlib import Path
 
 import yaml
+
 from components.offline import OfflineRun, Secret, reveal, run_offline
 from components.server import stable_device_path
 
@@ -42,20 +43,27 @@ def test_two_nodes_with_their_roles(deployed: OfflineRun) -> None:
     assert roles == {"mysql": "mysql", "wordpress": "wordpress"}
 
 
-def test_database_volume_is_attached_to_the_mysql_node(deployed: OfflineRun) -> None:
+def test_database_volume_is_attached_to_the_mysql_node(
+    deployed: OfflineRun, config: dict[str, str]
+) -> None:
     (attachment,) = deployed.of_type(ATTACH)
     volume = deployed.named(VOLUME, "mysql-data")
     assert attachment.inputs["volumeId"] == volume.id
     assert attachment.inputs["instanceId"] == deployed.named(INSTANCE, "mysql").id
-    assert volume.inputs["size"] == 20
+    assert volume.inputs["size"] == int(config["dbVolumeSize"])
 
 
-def test_firewall_admits_only_the_drawn_flows(deployed: OfflineRun) -> None:
-    assert ingress(deployed) == [
-        ("db", 3306, "10.0.1.0/24"),
-        ("web", 80, "0.0.0.0/0"),
-        ("web", 443, "0.0.0.0/0"),
-    ]
+def test_firewall_admits_only_the_drawn_flows(deployed: OfflineRun, config: dict[str, str]) -> None:
+    admin = config["adminCidr"]
+    ssh = [("db", 22, admin), ("web", 22, admin)] if admin else []
+    assert ingress(deployed) == sorted(
+        [
+            ("db", 3306, config["frontendCidr"]),
+            ("web", 80, "0.0.0.0/0"),
+            ("web", 443, "0.0.0.0/0"),
+            *ssh,
+        ]
+    )
 
 
 def test_ssh_opens_only_to_the_admin_network(project_dir: Path) -> None:
@@ -64,8 +72,8 @@ def test_ssh_opens_only_to_the_admin_network(project_dir: Path) -> None:
     assert ssh == [("db", 22, "192.0.2.0/24"), ("web", 22, "192.0.2.0/24")]
 
 
-def test_each_tier_sits_on_its_own_subnet(deployed: OfflineRun) -> None:
-    for node, cidr in (("wordpress", "10.0.1.0/24"), ("mysql", "10.0.2.0/24")):
+def test_each_tier_sits_on_its_own_subnet(deployed: OfflineRun, config: dict[str, str]) -> None:
+    for node, cidr in (("wordpress", config["frontendCidr"]), ("mysql", config["backendCidr"])):
         port = deployed.named(PORT, node)
         subnet = deployed.by_id(port.inputs["fixedIps"][0]["subnetId"])
         assert subnet.inputs["cidr"] == cidr
@@ -75,7 +83,9 @@ def test_each_tier_sits_on_its_own_subnet(deployed: OfflineRun) -> None:
 
 
 def test_only_wordpress_gets_a_floating_ip(deployed: OfflineRun) -> None:
-    (association,) = deployed.of_type("openstack:networking/floatingIpAssociate:FloatingIpAssociate")
+    (association,) = deployed.of_type(
+        "openstack:networking/floatingIpAssociate:FloatingIpAssociate"
+    )
     assert association.inputs["portId"] == deployed.named(PORT, "wordpress").id
     assert deployed.outputs["site_url"] == f"http://{deployed.outputs['wordpress_public_ip']}/"
 
@@ -102,12 +112,14 @@ def test_mysql_node_keeps_its_data_on_the_volume(deployed: OfflineRun) -> None:
     assert f"bind-address = {mysql_ip}" in server_conf
 
 
-def test_database_account_is_limited_to_the_frontend_subnet(deployed: OfflineRun) -> None:
+def test_database_account_is_limited_to_the_frontend_subnet(
+    deployed: OfflineRun, config: dict[str, str]
+) -> None:
     sql = yaml.safe_load(user_data(deployed, "mysql"))["write_files"][1]
     assert sql["permissions"] == "0600"
-    assert f"'wordpress'@'10.0.1.0/255.255.255.0' IDENTIFIED BY '{db_password(deployed)}'" in sql[
-        "content"
-    ]
+    subnet = ipaddress.ip_network(config["frontendCidr"])
+    account = f"'wordpress'@'{subnet.network_address}/{subnet.netmask}'"
+    assert f"{account} IDENTIFIED BY '{db_password(deployed)}'" in sql["content"]
 
 
 def test_wordpress_reaches_the_database_with_the_generated_password(deployed: OfflineRun) -> None:
@@ -126,6 +138,8 @@ def test_passwords_never_leave_the_secrets(deployed: OfflineRun, project_dir: Pa
     assert all(password not in p.read_text(encoding="utf-8") for p in config_files)
 
 
-def test_preview_leaves_cloud_computed_values_unknown(previewed: OfflineRun) -> None:
+def test_preview_leaves_cloud_computed_values_unknown(
+    previewed: OfflineRun, config: dict[str, str]
+) -> None:
     assert previewed.outputs["site_url"] == "(known after apply)"
-    assert previewed.named(INSTANCE, "wordpress").inputs["imageName"] == "ubuntu-22.04"
+    assert previewed.named(INSTANCE, "wordpress").inputs["imageName"] == config["image"]

@@ -144,7 +144,9 @@ class OpenStackMocks(pulumi.runtime.Mocks):
         self._next_host: dict[str, Iterator[int]] = {}
         self._floating_ips = FLOATING_IP_RANGE.hosts()
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
         if self.preview:
             return None, inputs
@@ -152,14 +154,18 @@ class OpenStackMocks(pulumi.runtime.Mocks):
         computed = self._computed(args.typ, resource_id, inputs)
         return resource_id, {**inputs, **computed}
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token.endswith("/getNetwork:getNetwork"):
             name = args.args.get("name", "network")
             network_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"network::{name}"))
             return {"id": network_id, "name": name, "external": args.args.get("external")}, []
         return {}, []
 
-    def _computed(self, type_token: str, resource_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    def _computed(
+        self, type_token: str, resource_id: str, inputs: dict[str, Any]
+    ) -> dict[str, Any]:
         kind = type_token.split(":")[-1]
         if kind == "Subnet":
             network = ipaddress.ip_network(reveal(decode(inputs["cidr"])))
@@ -168,7 +174,9 @@ class OpenStackMocks(pulumi.runtime.Mocks):
             gateway = "" if inputs.get("noGateway") else str(network.network_address + 1)
             return {"gatewayIp": gateway}
         if kind == "Port":
-            addresses = [self._allocate(fixed.get("subnetId")) for fixed in inputs.get("fixedIps", [])]
+            addresses = [
+                self._allocate(fixed.get("subnetId")) for fixed in inputs.get("fixedIps", [])
+            ]
             return {"allFixedIps": addresses, "macAddress": _mac_address(resource_id)}
         if kind == "FloatingIp":
             return {"address": str(next(self._floating_ips))}
@@ -199,7 +207,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.registrations: dict[str, Registration] = {}
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == "pulumi:pulumi:Stack":
             return response
         outputs = rpc.deserialize_properties(response.object, keep_unknowns=True)
@@ -265,7 +273,9 @@ def read_stack_config(project_dir: Path, stack: str | None = None) -> StackConfi
 
 
 def _only_stack(project_dir: Path) -> str:
-    stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+    stacks = sorted(
+        p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")
+    )
     if len(stacks) != 1:
         raise OfflineError(f"choose a stack among {stacks or 'none'} in {project_dir}")
     return stacks[0]

@@ -63,4 +63,3 @@ class SecurityGroup(pulumi.ComponentResource):
             )
         self.group_id = group.id
         self.register_outputs({"group_id": self.group_id})
-

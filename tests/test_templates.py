@@ -1,0 +1,84 @@
+"""The committed cookiecutter templates: fresh, standalone and validating."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import TEMPLATES, VENV_BIN
+from generator import validation
+from generator.catalog import list_blueprints
+from generator.templates import build_templates
+
+BLUEPRINTS = [b.name for b in list_blueprints()]
+
+
+def test_committed_templates_are_up_to_date() -> None:
+    assert build_templates(check=True).changed == [], "run `osbp templates build`"
+
+
+def test_check_reports_edited_and_stray_files(tmp_path: Path) -> None:
+    root = tmp_path / "templates"
+    assert build_templates(root=root).changed  # a first build writes everything
+    readme = root / "wordpress-3tier/{{cookiecutter.project_slug}}/README.md"
+    readme.write_text("edited\n")
+    (root / "stray.txt").write_text("left over\n")
+    changed = build_templates(check=True, root=root).changed
+    assert changed == ["stray.txt", "wordpress-3tier/{{cookiecutter.project_slug}}/README.md"]
+    assert readme.read_text() == "edited\n", "--check must not write"
+    build_templates(root=root)
+    assert build_templates(check=True, root=root).changed == []
+    assert not (root / "stray.txt").exists()
+
+
+def test_menu_offers_every_blueprint() -> None:
+    menu = json.loads((TEMPLATES / "cookiecutter.json").read_text())
+    assert sorted(menu["templates"]) == sorted(BLUEPRINTS)
+    for name, entry in menu["templates"].items():
+        assert (TEMPLATES / entry["path"] / "cookiecutter.json").is_file()
+        assert entry["title"] and entry["description"], name
+
+
+@pytest.mark.parametrize("blueprint", BLUEPRINTS)
+def test_build_time_markup_is_fully_rendered(blueprint: str) -> None:
+    for path in (TEMPLATES / blueprint).rglob("*"):
+        if path.is_file() and path.suffix != ".py":
+            text = path.read_text(encoding="utf-8")
+            assert "[[" not in text and "[%" not in text, path
+            assert not path.name.endswith(".j2")
+
+
+@pytest.mark.parametrize("blueprint", BLUEPRINTS)
+def test_hook_embeds_the_validation_module(blueprint: str) -> None:
+    hook = (TEMPLATES / blueprint / "hooks/pre_gen_project.py").read_text()
+    assert Path(validation.__file__).read_text() in hook
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("frontend_cidr=10.0.1.0/99", "error: frontend_cidr: '10.0.1.0/99' is not an IPv4 network"),
+        ("backend_cidr=10.0.1.128/25", "overlap"),
+        ("db_volume_size=0", "error: db_volume_size: 0 is out of range"),
+        ("project_slug=Not A Slug", "is not a valid slug"),
+    ],
+)
+def test_plain_cookiecutter_refuses_bad_answers(tmp_path: Path, answer: str, message: str) -> None:
+    result = subprocess.run(
+        [
+            str(VENV_BIN / "cookiecutter"),
+            "--no-input",
+            "-o",
+            str(tmp_path),
+            str(TEMPLATES / "wordpress-3tier"),
+            answer,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert list(tmp_path.iterdir()) == [], "no half-written project"
