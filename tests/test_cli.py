@@ -183,3 +183,14 @@ def test_preview_with_an_unknown_stack(project: Path) -> None:
 
 def test_templates_build_check_passes_on_a_fresh_checkout() -> None:
     assert run("templates", "build", "--check") == (0, "templates up to date\n", "")
+
+
+def test_new_prompts_for_each_parameter(tmp_path: Path) -> None:
+    answers = "Team Blog\n\n\n\n10.20.0.0/16\n" + "\n" * 8
+    result = CliRunner().invoke(
+        main, ["new", "wordpress-3tier", "-o", str(tmp_path)], input=answers
+    )
+    assert result.exit_code == 0, result.output
+    assert "[5/13] CIDR of the backend subnet" in result.stdout
+    stack = (tmp_path / "team-blog" / "Pulumi.dev.yaml").read_text()
+    assert 'team-blog:backendCidr: "10.20.0.0/16"' in stack
