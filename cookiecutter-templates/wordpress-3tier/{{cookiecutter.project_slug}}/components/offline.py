@@ -11,6 +11,7 @@ Used by this project's tests and by ``osbp preview``.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import runpy
 import sys
@@ -181,8 +182,7 @@ class OpenStackMocks(pulumi.runtime.Mocks):
         if kind == "FloatingIp":
             return {"address": str(next(self._floating_ips))}
         if kind in ("RandomPassword", "RandomString"):
-            length = int(inputs.get("length", 16))
-            return {"result": ("Offl1neM0ck" * (length // 11 + 1))[:length]}
+            return {"result": _mock_secret(resource_id, int(inputs.get("length", 16)))}
         if kind == "Keypair":
             return {"fingerprint": "00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00"}
         return {}
@@ -192,6 +192,12 @@ class OpenStackMocks(pulumi.runtime.Mocks):
             raise OfflineError(f"port on unknown subnet {subnet_id!r}: create the subnet first")
         network = self._subnets[subnet_id]
         return str(network.network_address + next(self._next_host[subnet_id]))
+
+
+def _mock_secret(resource_id: str, length: int) -> str:
+    """Distinct per resource, so a test can tell one leaked secret from another."""
+    digest = hashlib.sha256(resource_id.encode()).hexdigest()
+    return ("Mock" + digest)[:length]
 
 
 def _mac_address(resource_id: str) -> str:
