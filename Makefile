@@ -8,7 +8,7 @@ DEMO_DIR := out/demo
 .PHONY: help install system-deps demo test lint templates bench clean
 
 help:
-	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
+	@grep -hE '^## make |^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^## //; s/^([a-z-]+):[^#]*## /make \1    /'
 
 ## make install      .venv with osbp (editable) and the development tools
 install: $(VENV)/.installed

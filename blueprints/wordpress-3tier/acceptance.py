@@ -23,7 +23,7 @@ SECGROUP = "openstack:networking/secGroup:SecGroup"
 
 def verify(conn: Any, deployed: Any, answers: dict[str, Any]) -> list[str]:
     """Assert the architecture in the cloud; return the checks that passed."""
-    from e2e.cloud import ingress_rules, server_addresses
+    from e2e.cloud import expect, ingress_rules, server_addresses
 
     frontend = answers.get("frontend_cidr", "10.0.1.0/24")
     outputs = deployed.outputs
@@ -31,7 +31,7 @@ def verify(conn: Any, deployed: Any, answers: dict[str, Any]) -> list[str]:
     servers = {name: deployed.id_of(INSTANCE, name) for name in ("wordpress", "mysql")}
     for name, server_id in servers.items():
         server = conn.compute.get_server(server_id)
-        assert server.status == "ACTIVE", f"{name} is {server.status}"
+        expect(server.status, "ACTIVE", f"status of server {name}")
     checks.append("both servers ACTIVE")
 
     assert outputs["wordpress_private_ip"] in server_addresses(conn, servers["wordpress"]).get(
@@ -43,29 +43,28 @@ def verify(conn: Any, deployed: Any, answers: dict[str, Any]) -> list[str]:
     checks.append("wordpress on frontend, mysql on backend, at the exported addresses")
 
     volume = conn.block_storage.get_volume(outputs["mysql_volume_id"])
-    assert volume.status == "in-use", f"volume is {volume.status}"
+    expect(volume.status, "in-use", "status of the database volume")
     attached_to = {attachment["server_id"] for attachment in volume.attachments}
-    assert attached_to == {servers["mysql"]}, f"volume attached to {attached_to}"
-    assert volume.size == int(answers["db_volume_size"])
+    expect(attached_to, {servers["mysql"]}, "servers the database volume is attached to")
+    expect(volume.size, int(answers["db_volume_size"]), "size of the database volume")
     checks.append("database volume in-use, attached to mysql only")
 
     groups = {name: deployed.id_of(SECGROUP, name) for name in ("web", "db")}
-    assert ingress_rules(conn, groups["db"]) == [("tcp", 3306, 3306, frontend)]
-    assert ingress_rules(conn, groups["web"]) == [
-        ("tcp", 443, 443, "0.0.0.0/0"),
-        ("tcp", 80, 80, "0.0.0.0/0"),
-    ]
+    expect(ingress_rules(conn, groups["db"]), [("tcp", 3306, 3306, frontend)], "db ingress")
+    expect(
+        ingress_rules(conn, groups["web"]),
+        [("tcp", 80, 80, "0.0.0.0/0"), ("tcp", 443, 443, "0.0.0.0/0")],
+        "web ingress",
+    )
     checks.append(f"db admits 3306 from {frontend} only; web admits 80 and 443; no SSH")
 
     for node, group in (("wordpress", "web"), ("mysql", "db")):
         port = conn.network.get_port(deployed.id_of(PORT, node))
-        assert port.security_group_ids == [groups[group]], (
-            f"{node} port has {port.security_group_ids}"
-        )
+        expect(port.security_group_ids, [groups[group]], f"security groups of the {node} port")
     checks.append("each port carries exactly its tier's security group")
 
     floating = list(conn.network.ips(floating_ip_address=outputs["wordpress_public_ip"]))
-    assert len(floating) == 1 and floating[0].port_id == deployed.id_of(PORT, "wordpress")
-    assert not list(conn.network.ips(port_id=deployed.id_of(PORT, "mysql")))
+    expect([ip.port_id for ip in floating], [deployed.id_of(PORT, "wordpress")], "floating IP port")
+    expect(list(conn.network.ips(port_id=deployed.id_of(PORT, "mysql"))), [], "mysql floating IPs")
     checks.append("the floating IP is on wordpress; mysql has none")
     return checks

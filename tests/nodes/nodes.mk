@@ -11,17 +11,17 @@ NODES_PACKAGES := qemu-system-x86 qemu-utils mmdebstrap cloud-image-utils dpkg-d
 
 .PHONY: nodes nodes-negative nodes-deps
 
-## Debian packages the node tests need (installed once).
+## make nodes-deps  Debian packages the node tests need (qemu, mmdebstrap...)
 nodes-deps:
 	@missing=$$(for p in $(NODES_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	  | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
 
-## Boot the blueprint's node roles in VMs and run the role checks (cold ~10 min, warm ~5 min).
+## make nodes       boot the blueprint's node roles in qemu VMs and check them (warm ~5 min)
 nodes: install nodes-deps
 	cd $(NODES_ROOT) && $(NODES_PYTHON) -m tests.nodes $(NODES_BLUEPRINT)
 
-## Negative control: a wrong DB password on the web node must make the checks fail.
+## make nodes-negative  negative control: a wrong DB password must make the checks fail
 nodes-negative: install nodes-deps
 	cd $(NODES_ROOT) && $(NODES_PYTHON) -m tests.nodes $(NODES_BLUEPRINT) --negative

@@ -1,0 +1,127 @@
+"""What the cloud really holds, read through openstacksdk (not through Pulumi's outputs)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openstack
+from openstack.connection import Connection
+
+
+def connect() -> Connection:
+    """The cloud of ``OS_CLOUD`` (the sandbox's clouds.yaml by default)."""
+    return openstack.connect(cloud=os.environ.get("OS_CLOUD", "osbp-sandbox"))
+
+
+@dataclass
+class DeployedStack:
+    """A stack's exported state: resources by type and name, and its outputs."""
+
+    state: dict[str, Any]
+    outputs: dict[str, Any]
+
+    @property
+    def resources(self) -> list[dict[str, Any]]:
+        return [
+            r
+            for r in self.state["deployment"].get("resources", [])
+            if r.get("custom") and not r["type"].startswith("pulumi:providers:")
+        ]
+
+    def resource(self, type_token: str, name: str) -> dict[str, Any]:
+        matches = [
+            r for r in self.resources if r["type"] == type_token and r["urn"].endswith(f"::{name}")
+        ]
+        if len(matches) != 1:
+            raise AssertionError(f"{len(matches)} {type_token} named {name} in the state")
+        return matches[0]
+
+    def id_of(self, type_token: str, name: str) -> str:
+        return str(self.resource(type_token, name)["id"])
+
+
+def _exists(find: Callable[..., Any]) -> Callable[[Connection, str], bool]:
+    return lambda conn, resource_id: find(conn)(resource_id, ignore_missing=True) is not None
+
+
+PROBES: dict[str, Callable[[Connection, str], bool]] = {
+    "openstack:compute/instance:Instance": _exists(lambda c: c.compute.find_server),
+    "openstack:compute/keypair:Keypair": _exists(lambda c: c.compute.find_keypair),
+    "openstack:blockstorage/volume:Volume": _exists(lambda c: c.block_storage.find_volume),
+    "openstack:networking/network:Network": _exists(lambda c: c.network.find_network),
+    "openstack:networking/subnet:Subnet": _exists(lambda c: c.network.find_subnet),
+    "openstack:networking/port:Port": _exists(lambda c: c.network.find_port),
+    "openstack:networking/router:Router": _exists(lambda c: c.network.find_router),
+    "openstack:networking/routerInterface:RouterInterface": _exists(lambda c: c.network.find_port),
+    "openstack:networking/secGroup:SecGroup": _exists(lambda c: c.network.find_security_group),
+    "openstack:networking/secGroupRule:SecGroupRule": _exists(
+        lambda c: c.network.find_security_group_rule
+    ),
+    "openstack:networking/floatingIp:FloatingIp": _exists(lambda c: c.network.find_ip),
+    "openstack:identity/project:Project": _exists(lambda c: c.identity.find_project),
+    "openstack:identity/user:User": _exists(lambda c: c.identity.find_user),
+    "openstack:images/image:Image": _exists(lambda c: c.image.find_image),
+    "openstack:orchestration/stackV1:StackV1": _exists(lambda c: c.orchestration.find_stack),
+}
+"""How to tell that a resource of a type still exists, by its id."""
+
+
+def leftovers(conn: Connection, deployed: DeployedStack) -> list[str]:
+    """Resources of the (now destroyed) stack that the cloud still has."""
+    found = []
+    for resource in deployed.resources:
+        probe = PROBES.get(resource["type"])
+        if probe is not None and resource.get("id") and probe(conn, resource["id"]):
+            found.append(f"{resource['type']} {resource['urn'].split('::')[-1]} ({resource['id']})")
+    return found
+
+
+def expect(actual: Any, expected: Any, what: str) -> None:
+    """Assert with a message that says what differs, for the acceptance report."""
+    if actual != expected:
+        raise AssertionError(f"{what}: expected {expected!r}, found {actual!r}")
+
+
+def ingress_rules(conn: Connection, group_id: str) -> list[tuple[str, int, int, str]]:
+    """(protocol, port min, port max, source) of a security group's IPv4 ingress rules."""
+    return sorted(
+        (
+            rule.protocol,
+            rule.port_range_min,
+            rule.port_range_max,
+            rule.remote_ip_prefix or "0.0.0.0/0",
+        )
+        for rule in conn.network.security_group_rules(security_group_id=group_id)
+        if rule.direction == "ingress" and rule.ether_type == "IPv4"
+    )
+
+
+def server_addresses(conn: Connection, server_id: str) -> dict[str, list[str]]:
+    server = conn.compute.get_server(server_id)
+    return {net: [a["addr"] for a in addrs] for net, addrs in (server.addresses or {}).items()}
+
+
+def service_log_excerpt(since: str = "", lines: int = 30) -> str:
+    """The errors the sandbox's services logged since ``since`` (``YYYY-MM-DD HH:MM:SS``).
+
+    That is what explains a failed API call; older errors (start-up retries) are noise.
+    """
+    log_dir = Path(os.environ.get("OSBP_SANDBOX_DIR", "/var/tmp/osbp-sandbox")) / "log"
+    if not log_dir.is_dir():
+        return f"(no service logs in {log_dir})"
+    parts = []
+    for log in sorted(log_dir.glob("*.log")):
+        errors = [
+            line
+            for line in log.read_text(errors="replace").splitlines()
+            if " ERROR " in line and line[:19] >= since
+        ]
+        if errors:
+            parts.append(
+                f"--- {log.name} (last {lines} error lines)\n" + "\n".join(errors[-lines:])
+            )
+    return "\n".join(parts) or "(no ERROR lines in the service logs)"

@@ -1,0 +1,15 @@
+# Acceptance against a real local OpenStack. Included from the top Makefile.
+E2E_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+
+.PHONY: e2e e2e-tools e2e-deps
+
+## make e2e-tools    build (once, cached) the Pulumi CLI, language host and providers
+e2e-tools:
+	$(E2E_DIR)/tools/build.sh
+
+e2e-deps: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,e2e]'
+
+## make e2e          sandbox up, deploy/verify/destroy every blueprint, sandbox down
+e2e: e2e-deps e2e-tools
+	$(E2E_DIR)/run.sh
