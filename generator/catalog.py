@@ -62,6 +62,8 @@ class Blueprint:
     diagram: str
     parameters: list[Parameter]
     constraints: list[dict[str, Any]] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    """Stack outputs the program exports, with what each one is."""
     examples: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Named non-default answer sets, baked and tested like the defaults."""
     path: Path = Path()
@@ -111,6 +113,7 @@ def load_blueprint(path: Path) -> Blueprint:
         diagram=doc.get("diagram", "").rstrip() + "\n",
         parameters=parameters,
         constraints=list(doc.get("constraints", [])),
+        outputs=dict(doc.get("outputs") or {}),
         examples=dict(doc.get("examples") or {}),
         path=path,
     )

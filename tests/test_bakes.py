@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.catalog import list_blueprints
+from generator.catalog import get_blueprint, list_blueprints
 from generator.preview import capture_program
 
 BAKES = [
@@ -112,6 +112,17 @@ def test_node_configuration_passes_the_cloud_init_schema(
         )
         assert result.returncode == 0, f"{name}: {result.stdout}{result.stderr}"
         assert "Valid cloud-config" in result.stdout
+
+
+@pytest.mark.parametrize(("blueprint", "answers"), BAKES)
+def test_exports_are_the_documented_outputs(
+    bake: Callable[..., Path],
+    preview_json: Callable[[Path], dict[str, Any]],
+    blueprint: str,
+    answers: dict[str, Any],
+) -> None:
+    document = preview_json(bake(blueprint, **answers))
+    assert sorted(document["outputs"]) == sorted(get_blueprint(blueprint).outputs)
 
 
 @pytest.mark.parametrize(("blueprint", "answers"), BAKES)

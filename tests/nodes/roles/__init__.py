@@ -1,12 +1,13 @@
 """Per-blueprint node checks, registered by blueprint name.
 
-A blueprint module (``roles/<blueprint_with_underscores>.py``) builds a ``BlueprintChecks`` and
-passes it to ``register``; ``for_blueprint`` imports the module on demand.
+Each blueprint folder has a ``node_checks.py`` that builds a ``BlueprintChecks`` and passes it
+to ``register``; ``for_blueprint`` loads it on demand. ``common`` holds checks every role shares.
 """
 
-import importlib
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..checks import Check
 from ..spec import Deployment
@@ -25,6 +26,7 @@ class BlueprintChecks:
 
 
 _REGISTRY: dict[str, BlueprintChecks] = {}
+BLUEPRINTS = Path(__file__).resolve().parents[3] / "blueprints"
 
 
 def register(checks: BlueprintChecks) -> BlueprintChecks:
@@ -33,9 +35,12 @@ def register(checks: BlueprintChecks) -> BlueprintChecks:
 
 
 def for_blueprint(name: str) -> BlueprintChecks:
+    """The checks of ``blueprints/<name>/node_checks.py``, which registers them on import."""
     if name not in _REGISTRY:
-        try:
-            importlib.import_module(f"{__name__}.{name.replace('-', '_')}")
-        except ModuleNotFoundError as exc:
-            raise KeyError(f"no node checks for blueprint {name!r} (tests/nodes/roles/)") from exc
+        path = BLUEPRINTS / name / "node_checks.py"
+        if not path.is_file():
+            raise KeyError(f"no node checks for blueprint {name!r} ({path} is missing)")
+        spec = importlib.util.spec_from_file_location(f"node_checks_{name.replace('-', '_')}", path)
+        assert spec is not None and spec.loader is not None
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
     return _REGISTRY[name]

@@ -6,10 +6,10 @@ import shlex
 import urllib.error
 import urllib.request
 
-from ..checks import Check, CheckFailed, Cluster
-from ..spec import Deployment
-from . import BlueprintChecks, register
-from .common import base_checks, no_secret_in_clear
+from tests.nodes.checks import Check, CheckFailed, Cluster
+from tests.nodes.roles import BlueprintChecks, register
+from tests.nodes.roles.common import base_checks, no_secret_in_clear
+from tests.nodes.spec import Deployment
 
 DB, WEB = "mysql", "wordpress"
 DEFINE = re.compile(r"""define\(\s*['"](DB_\w+)['"]\s*,\s*(['"])((?:\\.|(?!\2).)*)\2\s*\)""")
