@@ -23,9 +23,9 @@ start_daemon() {
 # [keystone_authtoken] for a service validating incoming tokens.  Services send each other a
 # service token next to the user's; with service_token_roles_required the service user
 # needs the 'service' role (bootstrap.py grants it).
-authtoken() { # authtoken USER
+authtoken() { # authtoken USER [SECTION]   (SECTION defaults to keystone_authtoken)
   cat <<CONF
-[keystone_authtoken]
+[${2:-keystone_authtoken}]
 www_authenticate_uri = $KEYSTONE_URL
 auth_url = $KEYSTONE_URL
 auth_type = password

@@ -59,17 +59,8 @@ pipeline = catch_errors gatekeeper healthcheck proxy-logging listing_formats aut
 use = egg:swift#proxy
 account_autocreate = true
 
-[filter:authtoken]
+$(authtoken swift filter:authtoken)
 paste.filter_factory = keystonemiddleware.auth_token:filter_factory
-www_authenticate_uri = $KEYSTONE_URL
-auth_url = $KEYSTONE_URL
-auth_type = password
-project_domain_name = Default
-user_domain_name = Default
-project_name = service
-username = swift
-password = $PASSWORD
-service_token_roles_required = true
 delay_auth_decision = true
 
 [filter:keystoneauth]
