@@ -39,12 +39,5 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	if len(os.Args) == 2 && os.Args[1] == "-osbp-dump-tf" {
-		if err := bridgeinfo.Dump(os.Stdout, &prov); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		return
-	}
-	tfbridge.Main("openstack", version, prov, nil)
+	bridgeinfo.Serve("openstack", version, prov)
 }

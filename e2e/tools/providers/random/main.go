@@ -7,9 +7,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge"
 	shimv2 "github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfshim/sdk-v2"
 
@@ -37,12 +34,5 @@ func main() {
 			"random_string": {Tok: "random:index/randomString:RandomString"},
 		},
 	}
-	if len(os.Args) == 2 && os.Args[1] == "-osbp-dump-tf" {
-		if err := bridgeinfo.Dump(os.Stdout, &prov); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		return
-	}
-	tfbridge.Main("random", version, prov, nil)
+	bridgeinfo.Serve("random", version, prov)
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 
 	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge"
@@ -67,6 +68,35 @@ func fields(m map[string]*Field) map[string]*tfbridge.SchemaInfo {
 	return out
 }
 
+// provide checks that the Terraform provider has tf (a resource or data
+// source, per kind), first registering it as a copy of aliasOf when set.
+func provide(all shim.ResourceMap, kind, tf, aliasOf string) error {
+	if aliasOf != "" {
+		r, ok := all.GetOk(aliasOf)
+		if !ok {
+			return fmt.Errorf("mapping: %s %s not in the Terraform provider", kind, aliasOf)
+		}
+		all.Set(tf, r)
+	}
+	if _, ok := all.GetOk(tf); !ok {
+		return fmt.Errorf("mapping: %s %s not in the Terraform provider", kind, tf)
+	}
+	return nil
+}
+
+// Serve runs the provider, or with the single argument -osbp-dump-tf prints
+// the Terraform schema with the Pulumi names the bridge derives (see Dump).
+func Serve(name, version string, prov tfbridge.ProviderInfo) {
+	if len(os.Args) == 2 && os.Args[1] == "-osbp-dump-tf" {
+		if err := Dump(os.Stdout, &prov); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	tfbridge.Main(name, version, prov, nil)
+}
+
 // Apply parses the mapping and fills prov.Resources, prov.DataSources and
 // prov.Config. Every mapped Terraform name must exist in prov.P.
 func Apply(prov *tfbridge.ProviderInfo, doc []byte) error {
@@ -77,28 +107,14 @@ func Apply(prov *tfbridge.ProviderInfo, doc []byte) error {
 	prov.Resources = map[string]*tfbridge.ResourceInfo{}
 	prov.DataSources = map[string]*tfbridge.DataSourceInfo{}
 	for tf, e := range m.Resources {
-		if e.AliasOf != "" {
-			r, ok := prov.P.ResourcesMap().GetOk(e.AliasOf)
-			if !ok {
-				return fmt.Errorf("mapping: resource %s not in the Terraform provider", e.AliasOf)
-			}
-			prov.P.ResourcesMap().Set(tf, r)
-		}
-		if _, ok := prov.P.ResourcesMap().GetOk(tf); !ok {
-			return fmt.Errorf("mapping: resource %s not in the Terraform provider", tf)
+		if err := provide(prov.P.ResourcesMap(), "resource", tf, e.AliasOf); err != nil {
+			return err
 		}
 		prov.Resources[tf] = &tfbridge.ResourceInfo{Tok: tokens.Type(e.Tok), Fields: fields(e.Fields)}
 	}
 	for tf, e := range m.DataSources {
-		if e.AliasOf != "" {
-			r, ok := prov.P.DataSourcesMap().GetOk(e.AliasOf)
-			if !ok {
-				return fmt.Errorf("mapping: data source %s not in the Terraform provider", e.AliasOf)
-			}
-			prov.P.DataSourcesMap().Set(tf, r)
-		}
-		if _, ok := prov.P.DataSourcesMap().GetOk(tf); !ok {
-			return fmt.Errorf("mapping: data source %s not in the Terraform provider", tf)
+		if err := provide(prov.P.DataSourcesMap(), "data source", tf, e.AliasOf); err != nil {
+			return err
 		}
 		prov.DataSources[tf] = &tfbridge.DataSourceInfo{Tok: tokens.ModuleMember(e.Tok), Fields: fields(e.Fields)}
 	}
