@@ -18,7 +18,7 @@ import yaml
 from generator.catalog import Blueprint, get_blueprint
 from generator.errors import AnswersError, TargetExistsError
 from generator.paths import templates_dir
-from generator.validation import validate_answers
+from generator.validation import check_known, validate_answers
 
 
 def read_answers_file(path: Path) -> dict[str, Any]:
@@ -48,17 +48,15 @@ def resolve_answers(
     from cookiecutter.generate import generate_context
     from cookiecutter.prompt import prompt_for_config
 
-    known = {parameter.name for parameter in blueprint.parameters}
-    unknown = sorted(set(answers) - known)
-    if unknown:
-        raise AnswersError(f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(known))}")
+    spec = blueprint.validation_spec()
+    check_known(spec, answers, private_ok=False)
     template = template_path(blueprint)
     context = generate_context(
         context_file=str(template / "cookiecutter.json"),
         extra_context={key: str(value) for key, value in answers.items()},
     )
     rendered = prompt_for_config(context, no_input=no_input)
-    return validate_answers(blueprint.validation_spec(), rendered)
+    return validate_answers(spec, rendered)
 
 
 def template_path(blueprint: Blueprint) -> Path:

@@ -113,17 +113,30 @@ CHECKS: dict[str, Callable[[str, Any, Mapping[str, Any]], Any]] = {
 }
 
 
+def check_known(
+    spec: Mapping[str, Any], answers: Mapping[str, Any], private_ok: bool = True
+) -> None:
+    """Refuse an answer no parameter asks for (cookiecutter would silently drop it).
+
+    ``private_ok`` lets cookiecutter's own ``_`` keys through.
+    """
+    names = {parameter["name"] for parameter in spec["parameters"]}
+    unknown = sorted(
+        key for key in answers if key not in names and not (private_ok and key.startswith("_"))
+    )
+    if unknown:
+        raise ValidationError(
+            f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(names))}"
+        )
+
+
 def validate_answers(spec: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
     """Return the answers converted to their types, or raise ``ValidationError``.
 
     Keys starting with ``_`` (cookiecutter's private keys) pass through untouched.
     """
+    check_known(spec, answers)
     parameters = {parameter["name"]: parameter for parameter in spec["parameters"]}
-    unknown = sorted(key for key in answers if key not in parameters and not key.startswith("_"))
-    if unknown:
-        raise ValidationError(
-            f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(parameters))}"
-        )
     result = {key: value for key, value in answers.items() if key.startswith("_")}
     for name, parameter in parameters.items():
         value = answers.get(name, parameter.get("default"))
