@@ -8,7 +8,7 @@ tree, as JSON, or as a Mermaid graph.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import sys
 from collections import Counter
@@ -37,15 +37,22 @@ class ProgramCapture:
 
 
 def _load_offline(project_dir: Path) -> ModuleType:
+    """The project's own ``components.offline``, imported from the project folder.
+
+    The runner is a package module (it imports ``components.mocks``); the project
+    folder stays on ``sys.path`` only for the import, and ``run_offline`` forgets
+    the project's modules after the run.
+    """
     path = project_dir / OFFLINE_MODULE
     if not path.is_file():
         raise PreviewError(f"{project_dir} is not an osbp project (no {OFFLINE_MODULE})")
-    spec = importlib.util.spec_from_file_location("_osbp_project_offline", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    for name in [m for m in sys.modules if m == "components" or m.startswith("components.")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(project_dir))
+    try:
+        return importlib.import_module("components.offline")
+    finally:
+        sys.path.remove(str(project_dir))
 
 
 def blueprint_of(project_dir: Path) -> str:

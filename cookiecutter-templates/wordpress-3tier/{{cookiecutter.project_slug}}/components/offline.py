@@ -1,25 +1,19 @@
 """Run this Pulumi program without a cloud and without the Pulumi CLI.
 
-The Pulumi SDK's mocks stand in for the engine. ``OpenStackMocks`` answers the
-way OpenStack would (ids, fixed IPs taken from the subnet, floating IPs), so the
-values a program derives from them, cloud-init user data above all, are really
-rendered and can be checked. ``RecordingMonitor`` keeps what the engine would
-see: parents, dependencies and inputs under their wire names.
+The Pulumi SDK's mocks stand in for the engine, ``components.mocks`` for the
+cloud. ``RecordingMonitor`` keeps what the engine would see: parents,
+dependencies and inputs under their wire names.
 
 Used by this project's tests and by ``osbp preview``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import ipaddress
 import runpy
 import sys
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -30,22 +24,20 @@ from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.sync_await import _sync_await
 
-UNKNOWN = "(known after apply)"
-"""How a value that only the cloud can tell (an id, an address) is shown in a preview."""
+from components.mocks import OfflineError, OpenStackMocks
+from components.wire import UNKNOWN, Secret, decode, mask, reveal
 
-FLOATING_IP_RANGE = ipaddress.ip_network("203.0.113.0/24")
-"""Documentation range (RFC 5737) used for simulated floating IPs."""
-
-
-class OfflineError(Exception):
-    """The project cannot be run offline (no stack file, encrypted config...)."""
-
-
-@dataclass(frozen=True)
-class Secret:
-    """A value Pulumi treats as secret; render it masked unless asked otherwise."""
-
-    value: Any
+__all__ = [
+    "UNKNOWN",
+    "OfflineError",
+    "OfflineRun",
+    "Registration",
+    "Secret",
+    "mask",
+    "read_stack_config",
+    "reveal",
+    "run_offline",
+]
 
 
 @dataclass
@@ -87,122 +79,6 @@ class OfflineRun:
         if len(matches) != 1:
             raise KeyError(f"{len(matches)} resources with id {resource_id!r}")
         return matches[0]
-
-
-# --- values -------------------------------------------------------------------
-
-
-def decode(value: Any) -> Any:
-    """Turn wire values into plain Python: secrets wrapped, unknowns as ``UNKNOWN``."""
-    if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
-            return Secret(decode(value.get("value")))
-        return {key: decode(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [decode(item) for item in value]
-    if value == rpc.UNKNOWN or isinstance(value, pulumi.output.Unknown):
-        return UNKNOWN
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def reveal(value: Any) -> Any:
-    """Unwrap every ``Secret`` (for tests that must read the rendered text)."""
-    if isinstance(value, Secret):
-        return reveal(value.value)
-    if isinstance(value, dict):
-        return {key: reveal(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [reveal(item) for item in value]
-    return value
-
-
-def mask(value: Any, placeholder: str = "[secret]") -> Any:
-    """Replace every ``Secret`` by ``placeholder``: what may be shown to a person."""
-    if isinstance(value, Secret):
-        return placeholder
-    if isinstance(value, dict):
-        return {key: mask(item, placeholder) for key, item in value.items()}
-    if isinstance(value, list):
-        return [mask(item, placeholder) for item in value]
-    return value
-
-
-# --- the simulated cloud ------------------------------------------------------
-
-
-class OpenStackMocks(pulumi.runtime.Mocks):
-    """Answers like an OpenStack cloud: what the program reads back must be real-looking.
-
-    In preview mode nothing is computed, as in ``pulumi preview``: ids and
-    attributes only the cloud can tell stay unknown.
-    """
-
-    def __init__(self, preview: bool = False) -> None:
-        self.preview = preview
-        self._subnets: dict[str, ipaddress.IPv4Network] = {}
-        self._next_host: dict[str, Iterator[int]] = {}
-        self._floating_ips = FLOATING_IP_RANGE.hosts()
-
-    def new_resource(
-        self, args: pulumi.runtime.MockResourceArgs
-    ) -> tuple[str | None, dict[str, Any]]:
-        inputs = dict(args.inputs)
-        if self.preview:
-            return None, inputs
-        resource_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{args.typ}::{args.name}"))
-        computed = self._computed(args.typ, resource_id, inputs)
-        return resource_id, {**inputs, **computed}
-
-    def call(
-        self, args: pulumi.runtime.MockCallArgs
-    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        if args.token.endswith("/getNetwork:getNetwork"):
-            name = args.args.get("name", "network")
-            network_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"network::{name}"))
-            return {"id": network_id, "name": name, "external": args.args.get("external")}, []
-        return {}, []
-
-    def _computed(
-        self, type_token: str, resource_id: str, inputs: dict[str, Any]
-    ) -> dict[str, Any]:
-        kind = type_token.split(":")[-1]
-        if kind == "Subnet":
-            network = ipaddress.ip_network(reveal(decode(inputs["cidr"])))
-            self._subnets[resource_id] = network  # type: ignore[assignment]
-            self._next_host[resource_id] = count(10)
-            gateway = "" if inputs.get("noGateway") else str(network.network_address + 1)
-            return {"gatewayIp": gateway}
-        if kind == "Port":
-            addresses = [
-                self._allocate(fixed.get("subnetId")) for fixed in inputs.get("fixedIps", [])
-            ]
-            return {"allFixedIps": addresses, "macAddress": _mac_address(resource_id)}
-        if kind == "FloatingIp":
-            return {"address": str(next(self._floating_ips))}
-        if kind in ("RandomPassword", "RandomString"):
-            return {"result": _mock_secret(resource_id, int(inputs.get("length", 16)))}
-        if kind == "Keypair":
-            return {"fingerprint": "00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00"}
-        return {}
-
-    def _allocate(self, subnet_id: str | None) -> str:
-        if subnet_id not in self._subnets:
-            raise OfflineError(f"port on unknown subnet {subnet_id!r}: create the subnet first")
-        network = self._subnets[subnet_id]
-        return str(network.network_address + next(self._next_host[subnet_id]))
-
-
-def _mock_secret(resource_id: str, length: int) -> str:
-    """Distinct per resource, so a test can tell one leaked secret from another."""
-    digest = hashlib.sha256(resource_id.encode()).hexdigest()
-    return ("Mock" + digest)[:length]
-
-
-def _mac_address(resource_id: str) -> str:
-    tail = resource_id.replace("-", "")[:6]
-    return "fa:16:3e:" + ":".join(tail[i : i + 2] for i in range(0, 6, 2))
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
