@@ -151,6 +151,38 @@ def preview(project_dir: Path, stack: str | None, as_json: bool, mermaid: bool) 
     click.echo(render(capture))
 
 
+@main.command()
+@click.argument("project_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Change an answer (repeatable).",
+)
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Change answers from a file (over the project's own answers).",
+)
+@click.option("--dry-run", is_flag=True, help="Only show what would change.")
+@user_errors
+def update(
+    project_dir: Path, assignments: tuple[str, ...], answers_file: Path | None, dry_run: bool
+) -> None:
+    """Regenerate PROJECT_DIR with this osbp and merge the changes into your edits."""
+    from generator.project import read_answers_file
+    from generator.update import update_project
+
+    answers: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
+    answers.update(parse_assignments(assignments))
+    report = update_project(project_dir, answers, dry_run=dry_run)
+    for line in report.lines():
+        click.echo(f"  {line}")
+    click.echo(report.summary())
+
+
 @main.group()
 def templates() -> None:
     """Maintain the committed cookiecutter templates."""

@@ -17,6 +17,7 @@ import yaml
 
 from generator.catalog import Blueprint, get_blueprint
 from generator.errors import AnswersError, TargetExistsError
+from generator.merge_base import store_merge_base
 from generator.paths import templates_dir
 from generator.validation import check_known, validate_answers
 
@@ -92,6 +93,7 @@ def new_project(
             extra_context={key: value for key, value in values.items() if not key.startswith("_")},
             output_dir=str(staging),
         )
+        store_merge_base(staging / values["project_slug"])
         (staging / values["project_slug"]).rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
