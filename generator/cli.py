@@ -167,17 +167,29 @@ def preview(project_dir: Path, stack: str | None, as_json: bool, mermaid: bool) 
     help="Change answers from a file (over the project's own answers).",
 )
 @click.option("--dry-run", is_flag=True, help="Only show what would change.")
+@click.option(
+    "--show-conflicts", is_flag=True, help="On a conflict, print the overlapping lines."
+)
 @user_errors
 def update(
-    project_dir: Path, assignments: tuple[str, ...], answers_file: Path | None, dry_run: bool
+    project_dir: Path,
+    assignments: tuple[str, ...],
+    answers_file: Path | None,
+    dry_run: bool,
+    show_conflicts: bool,
 ) -> None:
     """Regenerate PROJECT_DIR with this osbp and merge the changes into your edits."""
     from generator.project import read_answers_file
-    from generator.update import update_project
+    from generator.update import UpdateConflictError, update_project
 
     answers: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
     answers.update(parse_assignments(assignments))
-    report = update_project(project_dir, answers, dry_run=dry_run)
+    try:
+        report = update_project(project_dir, answers, dry_run=dry_run)
+    except UpdateConflictError as conflict:
+        if show_conflicts:
+            click.echo(conflict.marked(), nl=False)
+        raise
     for line in report.lines():
         click.echo(f"  {line}")
     click.echo(report.summary())

@@ -45,21 +45,10 @@ from generator.merge_base import (
 )
 
 ANSWERS_FILE = ".osbp-answers.yml"
+LABELS = ("-L", "yours", "-L", "base", "-L", "new template")
+"""Names of the sides in conflict markers (``git merge-file -L``)."""
 BINARY_PROBE = 8000
 """Bytes inspected for a NUL, as git does, to tell a binary file from text."""
-
-
-class UpdateConflictError(OsbpError):
-    """Some files cannot be merged; nothing was written."""
-
-    def __init__(self, paths: list[str]) -> None:
-        self.paths = paths
-        listing = "".join(f"\n  {path}" for path in paths)
-        noun = "file conflicts" if len(paths) == 1 else "files conflict"
-        super().__init__(
-            f"{len(paths)} {noun} with your edits; nothing was changed "
-            f"(make these files agree with the new template, then update again):{listing}"
-        )
 
 
 # What happens to one file. Only the first four write to the project.
@@ -80,7 +69,10 @@ class FileChange:
     path: str
     action: str
     content: bytes | None = None
-    """What the project's file becomes (for writes; None removes it)."""
+    """What the project's file becomes (for writes; None removes it); for a text
+    conflict, the merge with its conflict markers (shown, never written)."""
+    note: str = ""
+    """Why a file conflicts."""
 
     def describe(self) -> str:
         notes = {
@@ -126,6 +118,28 @@ class UpdateReport:
         return [*self.answer_changes, *(change.describe() for change in self.changes)]
 
 
+class UpdateConflictError(OsbpError):
+    """Some files cannot be merged; nothing was written."""
+
+    def __init__(self, conflicts: list[FileChange]) -> None:
+        self.conflicts = conflicts
+        listing = "".join(f"\n  {change.path} ({change.note})" for change in conflicts)
+        noun = "file conflicts" if len(conflicts) == 1 else "files conflict"
+        super().__init__(
+            f"{len(conflicts)} {noun} with your edits; nothing was changed "
+            "(make these files agree with the new template, then update again; "
+            f"--show-conflicts prints the overlapping lines):{listing}"
+        )
+
+    def marked(self) -> str:
+        """Each text conflict with git's markers: your lines, then the new template's."""
+        return "".join(
+            f"--- {change.path}\n{change.content.decode(errors='replace')}"
+            for change in self.conflicts
+            if change.content is not None
+        )
+
+
 def update_project(
     project_dir: str | Path,
     answers: Mapping[str, Any] | None = None,
@@ -166,7 +180,7 @@ def update_project(
         ours = _project_files(project, set(base.files) | set(theirs))
         report.changes = _plan(base.files, ours, theirs, Path(scratch) / "merge")
 
-    conflicts = [change.path for change in report.changes if change.action == CONFLICT]
+    conflicts = [change for change in report.changes if change.action == CONFLICT]
     if conflicts:
         raise UpdateConflictError(conflicts)
     if not dry_run and report.writes:
@@ -244,23 +258,29 @@ def _decide(
             return FileChange(path, ADDED, theirs)
         return None if theirs == base else FileChange(path, KEPT_DELETED)
     if base is None:  # the template adds a file the user already has, differently
-        return FileChange(path, CONFLICT)
+        return FileChange(path, CONFLICT, note="new in the template; yours differs")
     if ours == base:
         return FileChange(path, UPDATED, theirs)
     if theirs == base:
         return FileChange(path, KEPT_EDIT)
-    merged = merge_text(base, ours, theirs, scratch)
-    return FileChange(path, CONFLICT) if merged is None else FileChange(path, MERGED, merged)
+    if any(is_binary(content) for content in (base, ours, theirs)):
+        return FileChange(path, CONFLICT, note="binary, changed by you and by the template")
+    clean, merged = merge_text(base, ours, theirs, scratch)
+    if not clean:
+        return FileChange(path, CONFLICT, merged, note="your edits and the template's overlap")
+    return FileChange(path, MERGED, merged)
 
 
 def is_binary(content: bytes) -> bool:
     return b"\0" in content[:BINARY_PROBE]
 
 
-def merge_text(base: bytes, ours: bytes, theirs: bytes, scratch: Path) -> bytes | None:
-    """``git merge-file`` of three versions; None when they conflict (or are binary)."""
-    if any(is_binary(content) for content in (base, ours, theirs)):
-        return None
+def merge_text(base: bytes, ours: bytes, theirs: bytes, scratch: Path) -> tuple[bool, bytes]:
+    """``git merge-file`` of three texts: whether it is clean, and the merge.
+
+    An unclean merge holds git's conflict markers (labelled ``yours`` and
+    ``new template``).
+    """
     git = shutil.which("git")
     if git is None:
         raise OsbpError("osbp update merges edited files with `git merge-file`; install git")
@@ -271,15 +291,13 @@ def merge_text(base: bytes, ours: bytes, theirs: bytes, scratch: Path) -> bytes 
             (Path(folder) / label).write_bytes(content)
             names.append(str(Path(folder) / label))
         result = subprocess.run(
-            [git, "merge-file", "--stdout", *names],
+            [git, "merge-file", "--stdout", *LABELS, *names],
             capture_output=True,
             check=False,
             timeout=120,
         )
-    if result.returncode == 0:
-        return result.stdout
-    if 0 < result.returncode < 128:
-        return None  # that many conflicts
+    if 0 <= result.returncode < 128:  # the number of conflicts
+        return result.returncode == 0, result.stdout
     message = result.stderr.decode(errors="replace").strip()
     raise OsbpError(f"git merge-file failed: {message}")
 

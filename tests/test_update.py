@@ -44,9 +44,22 @@ def tree_hash(root: Path) -> str:
 class Catalog:
     """A copy of the catalog and templates that plays the part of another osbp revision."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+        self.use(root)
+
+    def use(self, root: Path) -> None:
+        """Make ``root`` the catalog osbp reads (a new folder: catalogs are cached by path)."""
         self.root = root
         self.template = root / TEMPLATE
+        self.monkeypatch.setattr(paths, "SOURCE_ROOT", root)
+
+    def revise(self, name: str) -> Path:
+        """Continue in a copy of the current revision, named ``name``; returns the old root."""
+        old = self.root
+        shutil.copytree(old, old.parent / name)
+        self.use(old.parent / name)
+        return old
 
     def edit(self, relative: str, change: Callable[[str], str]) -> None:
         path = self.template / relative
@@ -59,8 +72,7 @@ def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Catalog:
     for name in ("blueprints", "cookiecutter-templates"):
         shutil.copytree(paths.SOURCE_ROOT / name, root / name)
     (root / "pyproject.toml").write_text("")
-    monkeypatch.setattr(paths, "SOURCE_ROOT", root)
-    return Catalog(root)
+    return Catalog(root, monkeypatch)
 
 
 def generate(output: Path, *args: str) -> Path:
@@ -129,10 +141,18 @@ def test_a_conflicting_edit_is_reported_and_leaves_the_tree_untouched(
     assert out == ""
     assert err.splitlines() == [
         "error: 2 files conflict with your edits; nothing was changed "
-        "(make these files agree with the new template, then update again):",
-        "  Makefile",
-        "  README.md",
+        "(make these files agree with the new template, then update again; "
+        "--show-conflicts prints the overlapping lines):",
+        "  Makefile (your edits and the template's overlap)",
+        "  README.md (your edits and the template's overlap)",
     ]
+    assert tree_hash(tmp_path) == before
+
+    code, out, _ = run("update", "--show-conflicts", str(project))
+    assert code == 2
+    assert out.startswith("--- Makefile\n<<<<<<< yours\n# Our tasks\n=======\n")
+    assert "\n=======\n# Tasks (new osbp)\n>>>>>>> new template\n" in out
+    assert "--- README.md\n" in out and "Our line." in out and "A line from the new osbp." in out
     assert tree_hash(tmp_path) == before
 
 
@@ -283,7 +303,7 @@ def test_a_new_template_file_where_the_user_has_another_one_conflicts(
     before = tree_hash(tmp_path)
     code, _, err = run("update", str(project))
     assert code == 2
-    assert err.splitlines()[1:] == ["  NOTES.md"]
+    assert err.splitlines()[1:] == ["  NOTES.md (new in the template; yours differs)"]
     assert tree_hash(tmp_path) == before
 
 
@@ -300,7 +320,8 @@ def test_a_binary_file_is_replaced_or_conflicts_but_never_merged(
         (project / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR ours")
     code, out, err = run("update", str(project))
     if user_edits_it:
-        assert (code, err.splitlines()[1:]) == (2, ["  logo.png"])
+        assert code == 2
+        assert err.splitlines()[1:] == ["  logo.png (binary, changed by you and by the template)"]
         assert (project / "logo.png").read_bytes().endswith(b"ours")
     else:
         assert (code, "  updated  logo.png\n" in out) == (0, True)
@@ -374,4 +395,59 @@ def test_a_bad_answer_during_update_is_one_error_line(tmp_path: Path) -> None:
     assert code == 2
     assert err.startswith("error: frontend_cidr: '10.0.1.0/33' is not an IPv4")
     assert len(err.splitlines()) == 1
+    assert tree_hash(tmp_path) == before
+
+
+def add_parameter(catalog: Catalog, name: str, default: str) -> None:
+    """A parameter new in a revision of the catalog, shaped like an existing one."""
+    from generator.templates import build_templates
+
+    catalog.revise(f"with-{name}")
+    spec_file = catalog.root / "blueprints" / PROJECT / "blueprint.yaml"
+    spec = yaml.safe_load(spec_file.read_text())
+    (like,) = [p for p in spec["parameters"] if p["name"] == "web_flavor"]
+    spec["parameters"].append({**like, "name": name, "default": default, "help": "Cache VM"})
+    spec_file.write_text(yaml.safe_dump(spec, sort_keys=False))
+    build_templates()
+
+
+def test_a_parameter_new_in_the_blueprint_gets_its_default(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    project = generate(tmp_path)
+    add_parameter(catalog, "cache_flavor", "m1.small")
+    code, out, err = run("update", str(project))
+    assert code == 0, out + err
+    assert "  answer   cache_flavor: 'm1.small' (new parameter, its default)\n" in out
+    stack = yaml.safe_load((project / "Pulumi.dev.yaml").read_text())["config"]
+    assert stack[f"{PROJECT}:cacheFlavor"] == "m1.small"
+    answers = yaml.safe_load((project / ".osbp-answers.yml").read_text())["answers"]
+    assert answers["cache_flavor"] == "m1.small"
+
+
+def test_an_answer_to_a_parameter_the_blueprint_dropped_is_dropped(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    first = catalog.root
+    add_parameter(catalog, "cache_flavor", "m1.small")
+    project = generate(tmp_path / "projects", "--set", "cache_flavor=m1.tiny")
+    catalog.use(first)  # a revision without the parameter
+    code, out, err = run("update", str(project))
+    assert code == 0, out + err
+    assert "  answer   cache_flavor dropped (wordpress-3tier no longer has this parameter)\n" in out
+    assert "cache_flavor" not in (project / ".osbp-answers.yml").read_text()
+    assert "cacheFlavor" not in (project / "Pulumi.dev.yaml").read_text()
+
+
+def test_a_merge_without_git_is_one_error_line_and_writes_nothing(
+    tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = generate(tmp_path)
+    catalog.edit("README.md", lambda text: text + "\nNew section.\n")
+    (project / "README.md").write_text("Our title\n" + (project / "README.md").read_text())
+    before = tree_hash(tmp_path)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    code, _, err = run("update", str(project))
+    assert code == 2
+    assert err == "error: osbp update merges edited files with `git merge-file`; install git\n"
     assert tree_hash(tmp_path) == before
