@@ -95,6 +95,8 @@ class UpdateReport:
     base_version: str
     changes: list[FileChange] = field(default_factory=list)
     answer_changes: list[str] = field(default_factory=list)
+    base_changed: bool = False
+    """The new generation differs from the stored merge base (which is then replaced)."""
     written: bool = False
 
     @property
@@ -104,10 +106,12 @@ class UpdateReport:
     def summary(self) -> str:
         count = len(self.writes)
         files = f"{count} file{'s' if count != 1 else ''}"
-        if not count:
+        if not count and not self.base_changed:
             return f"Nothing to update: {self.project} matches osbp {__version__}."
         if not self.written:
             return f"Dry run: {files} would change; nothing was written."
+        if not count:
+            return f"No file to update; the merge base in .osbp/ now records osbp {__version__}."
         versions = __version__
         if self.base_version != __version__:
             versions = f"{self.base_version} -> {__version__}"
@@ -183,7 +187,10 @@ def update_project(
     conflicts = [change for change in report.changes if change.action == CONFLICT]
     if conflicts:
         raise UpdateConflictError(conflicts)
-    if not dry_run and report.writes:
+    # The base moves on even when no file is written (say, only files the user
+    # deleted changed), so that the next update does not report them again.
+    report.base_changed = theirs != base.files
+    if not dry_run and (report.writes or report.base_changed):
         _apply(project, report.writes, base_files(theirs))
         report.written = True
     return report

@@ -288,10 +288,11 @@ def test_a_file_the_user_deleted_stays_deleted(tmp_path: Path, catalog: Catalog)
     assert code == 0
     assert out.splitlines() == [
         "  deleted  README.md (you deleted it; the template changed it; left deleted)",
-        f"Nothing to update: {project} matches osbp {__version__}.",
+        f"No file to update; the merge base in .osbp/ now records osbp {__version__}.",
     ]
     assert not (project / "README.md").exists()
     assert not (project / "requirements-dev.txt").exists()
+    assert run("update", str(project))[1].startswith("Nothing to update"), "reported once"
 
 
 def test_a_new_template_file_where_the_user_has_another_one_conflicts(
