@@ -328,11 +328,14 @@ def _apply(project: Path, writes: list[FileChange], base: FileTree) -> None:
             target = project / relative
             created += _make_parents(target.parent, project)
             staged.append((stage(target, content), target))
-    except BaseException:
+    except BaseException as error:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
         for folder in reversed(created):
             folder.rmdir()
+        if isinstance(error, OSError):
+            reason = error.strerror or str(error)
+            raise OsbpError(f"cannot write {target}: {reason}; nothing was changed") from None
         raise
     files, merge_base = staged[: len(staged) - len(base)], staged[len(staged) - len(base) :]
     for temporary, target in files:

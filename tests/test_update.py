@@ -452,3 +452,21 @@ def test_a_merge_without_git_is_one_error_line_and_writes_nothing(
     assert code == 2
     assert err == "error: osbp update merges edited files with `git merge-file`; install git\n"
     assert tree_hash(tmp_path) == before
+
+
+def test_a_file_that_cannot_be_written_stops_the_update_before_any_change(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    project = generate(tmp_path)
+    catalog.edit("Makefile", lambda text: text + "\n# new\n")
+    (catalog.template / "docs").mkdir()
+    (catalog.template / "docs" / "guide.md").write_text("A guide.\n")
+    (project / "docs").write_text("our docs are a file\n")
+    before = tree_hash(tmp_path)
+    code, _, err = run("update", str(project))
+    assert code == 2
+    assert err == (
+        f"error: cannot write {project / 'docs' / 'guide.md'}: Not a directory; "
+        "nothing was changed\n"
+    )
+    assert tree_hash(tmp_path) == before
