@@ -170,6 +170,11 @@ def preview(project_dir: Path, stack: str | None, as_json: bool, mermaid: bool) 
 @click.option(
     "--show-conflicts", is_flag=True, help="On a conflict, print the overlapping lines."
 )
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="Start tracking a project baked without osbp: keep its files, record a merge base.",
+)
 @user_errors
 def update(
     project_dir: Path,
@@ -177,6 +182,7 @@ def update(
     answers_file: Path | None,
     dry_run: bool,
     show_conflicts: bool,
+    adopt: bool,
 ) -> None:
     """Regenerate PROJECT_DIR with this osbp and merge the changes into your edits."""
     from generator.project import read_answers_file
@@ -185,7 +191,7 @@ def update(
     answers: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
     answers.update(parse_assignments(assignments))
     try:
-        report = update_project(project_dir, answers, dry_run=dry_run)
+        report = update_project(project_dir, answers, dry_run=dry_run, adopt=adopt)
     except UpdateConflictError as conflict:
         if show_conflicts:
             click.echo(conflict.marked(), nl=False)

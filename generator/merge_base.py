@@ -102,14 +102,17 @@ def store_merge_base(project: Path) -> None:
         write_atomically(project / relative, content)
 
 
+def has_merge_base(project: Path) -> bool:
+    return (project / ARCHIVE).exists() or (project / MANIFEST).exists()
+
+
 def read_merge_base(project: Path) -> MergeBase:
     """The stored base; one-line ``MergeBaseError`` when it is missing or damaged."""
     archive_path, manifest_path = project / ARCHIVE, project / MANIFEST
     if not archive_path.is_file() or not manifest_path.is_file():
         raise MergeBaseError(
-            f"{project} has no merge base ({ARCHIVE}): only projects made by `osbp new` "
-            "can be updated; generate a fresh one with `osbp new --answers` and move "
-            "your changes over"
+            f"{project} has no merge base ({ARCHIVE}): it was not made by `osbp new`; "
+            "`osbp update --adopt` starts tracking it, keeping your files as they are"
         )
     try:
         document = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))

@@ -38,8 +38,10 @@ from generator import __version__
 from generator.errors import AnswersError, OsbpError
 from generator.merge_base import (
     FileTree,
+    MergeBase,
     base_files,
     collect_files,
+    has_merge_base,
     read_merge_base,
     stage,
 )
@@ -148,10 +150,14 @@ def update_project(
     project_dir: str | Path,
     answers: Mapping[str, Any] | None = None,
     dry_run: bool = False,
+    adopt: bool = False,
 ) -> UpdateReport:
     """Regenerate ``project_dir`` with the current osbp and merge it into the user's files.
 
-    ``answers`` override the project's answers file. Raises ``OsbpError``
+    ``answers`` override the project's answers file. ``adopt`` is for a project
+    without merge base (baked by plain cookiecutter): what this osbp generates
+    from the project's answers becomes the base, so every difference counts as
+    the user's edit and nothing of theirs is overwritten. Raises ``OsbpError``
     subclasses (``UpdateConflictError`` when a file conflicts) and
     ``ValidationError`` for bad answers; nothing is written in those cases, nor
     with ``dry_run``.
@@ -164,11 +170,13 @@ def update_project(
     if not answers_path.is_file():
         raise OsbpError(f"{project} is not an osbp project (no {ANSWERS_FILE})")
     blueprint = get_blueprint(_blueprint_name(answers_path))
-    base = read_merge_base(project)
+    if adopt and has_merge_base(project):
+        raise OsbpError(f"{project} already has a merge base; update it without --adopt")
+    base = None if adopt else read_merge_base(project)
 
     recorded = read_answers_file(answers_path)
     known = {parameter.name for parameter in blueprint.parameters}
-    report = UpdateReport(project, base.osbp_version)
+    report = UpdateReport(project, base.osbp_version if base else __version__)
     report.answer_changes += [
         f"answer   {key} dropped ({blueprint.name} no longer has this parameter)"
         for key in sorted(set(recorded) - known)
@@ -177,6 +185,14 @@ def update_project(
     wanted.update(answers or {})
 
     with tempfile.TemporaryDirectory(prefix="osbp-update-") as scratch:
+        if base is None:
+            adopted = {key: value for key, value in recorded.items() if key in known}
+            base_dir = new_project(blueprint.name, Path(scratch) / "base", adopted)
+            base = MergeBase(__version__, collect_files(base_dir))
+            report.answer_changes.insert(
+                0, f"adopted  what osbp {__version__} generates, as merge base: "
+                "every difference from it is kept as your edit"
+            )
         generated = new_project(blueprint.name, Path(scratch) / "new", wanted)
         theirs = collect_files(generated)
         resolved = read_answers_file(generated / ANSWERS_FILE)
@@ -189,7 +205,7 @@ def update_project(
         raise UpdateConflictError(conflicts)
     # The base moves on even when no file is written (say, only files the user
     # deleted changed), so that the next update does not report them again.
-    report.base_changed = theirs != base.files
+    report.base_changed = adopt or theirs != base.files
     if not dry_run and (report.writes or report.base_changed):
         _apply(project, report.writes, base_files(theirs))
         report.written = True

@@ -360,19 +360,49 @@ def test_a_damaged_merge_base_is_refused(tmp_path: Path) -> None:
     )
 
 
-def test_a_project_baked_by_plain_cookiecutter_has_no_merge_base(tmp_path: Path) -> None:
+def bake_with_cookiecutter(output: Path) -> Path:
     from cookiecutter.main import cookiecutter
 
-    cookiecutter(str(paths.templates_dir() / PROJECT), no_input=True, output_dir=str(tmp_path))
+    cookiecutter(str(paths.templates_dir() / PROJECT), no_input=True, output_dir=str(output))
+    return output / PROJECT
+
+
+def test_a_project_baked_by_plain_cookiecutter_has_no_merge_base(tmp_path: Path) -> None:
+    project = bake_with_cookiecutter(tmp_path)
     before = tree_hash(tmp_path)
-    code, out, err = run("update", str(tmp_path / PROJECT))
+    code, out, err = run("update", str(project))
     assert (code, out) == (2, "")
     assert err == (
-        f"error: {tmp_path / PROJECT} has no merge base ({ARCHIVE}): only projects made by "
-        "`osbp new` can be updated; generate a fresh one with `osbp new --answers` and move "
-        "your changes over\n"
+        f"error: {project} has no merge base ({ARCHIVE}): it was not made by `osbp new`; "
+        "`osbp update --adopt` starts tracking it, keeping your files as they are\n"
     )
     assert tree_hash(tmp_path) == before
+
+
+def test_adopt_keeps_every_file_and_later_updates_merge(tmp_path: Path, catalog: Catalog) -> None:
+    project = bake_with_cookiecutter(tmp_path)
+    (project / "README.md").write_text("Our title\n" + (project / "README.md").read_text())
+    files = collect_files(project)
+    code, out, err = run("update", "--adopt", str(project))
+    assert code == 0, out + err
+    assert out.splitlines() == [
+        f"  adopted  what osbp {__version__} generates, as merge base: "
+        "every difference from it is kept as your edit",
+        "  kept     README.md (your edit; the template did not change it)",
+        f"No file to update; the merge base in .osbp/ now records osbp {__version__}.",
+    ]
+    assert collect_files(project) == files
+    assert read_merge_base(project).files["README.md"] != files["README.md"]
+
+    catalog.edit("README.md", lambda text: text + "\nNew runbook section.\n")
+    code, out, _ = run("update", str(project))
+    assert (code, "  merged   README.md (your edits kept)\n" in out) == (0, True)
+    readme = (project / "README.md").read_text()
+    assert readme.startswith("Our title\n") and readme.endswith("\nNew runbook section.\n")
+
+    code, _, err = run("update", "--adopt", str(project))
+    assert code == 2
+    assert err == f"error: {project} already has a merge base; update it without --adopt\n"
 
 
 @pytest.mark.parametrize("make", ["empty folder", "missing folder", "a file"])
