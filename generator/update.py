@@ -138,7 +138,7 @@ class UpdateConflictError(OsbpError):
         )
 
     def marked(self) -> str:
-        """Each text conflict with git's markers: your lines, then the new template's."""
+        """Each text conflict with git's markers: your lines, the base's, the template's."""
         return "".join(
             f"--- {change.path}\n{change.content.decode(errors='replace')}"
             for change in self.conflicts
@@ -301,8 +301,8 @@ def is_binary(content: bytes) -> bool:
 def merge_text(base: bytes, ours: bytes, theirs: bytes, scratch: Path) -> tuple[bool, bytes]:
     """``git merge-file`` of three texts: whether it is clean, and the merge.
 
-    An unclean merge holds git's conflict markers (labelled ``yours`` and
-    ``new template``).
+    An unclean merge holds git's conflict markers in diff3 style (your lines,
+    the base's, the new template's), whatever the user's git configuration.
     """
     git = shutil.which("git")
     if git is None:
@@ -314,7 +314,7 @@ def merge_text(base: bytes, ours: bytes, theirs: bytes, scratch: Path) -> tuple[
             (Path(folder) / label).write_bytes(content)
             names.append(str(Path(folder) / label))
         result = subprocess.run(
-            [git, "merge-file", "--stdout", *LABELS, *names],
+            [git, "merge-file", "--stdout", "--diff3", *LABELS, *names],
             capture_output=True,
             check=False,
             timeout=120,

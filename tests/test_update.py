@@ -150,8 +150,10 @@ def test_a_conflicting_edit_is_reported_and_leaves_the_tree_untouched(
 
     code, out, _ = run("update", "--show-conflicts", str(project))
     assert code == 2
-    assert out.startswith("--- Makefile\n<<<<<<< yours\n# Our tasks\n=======\n")
-    assert "\n=======\n# Tasks (new osbp)\n>>>>>>> new template\n" in out
+    assert out.startswith(
+        f"--- Makefile\n<<<<<<< yours\n# Our tasks\n||||||| base\n{first_line}\n"
+        "=======\n# Tasks (new osbp)\n>>>>>>> new template\n"
+    )
     assert "--- README.md\n" in out and "Our line." in out and "A line from the new osbp." in out
     assert tree_hash(tmp_path) == before
 
