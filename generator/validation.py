@@ -137,7 +137,7 @@ def _secret(name: str, value: Any, spec: Mapping[str, Any]) -> str:
         )
     least = spec.get("min_length")
     if least is not None and len(text) < least:
-        raise ValidationError(f"{name}: too short (at least {least} characters)")
+        raise ValidationError(f"{name}: has fewer than {least} characters")
     pattern = spec.get("pattern")
     if pattern and not re.fullmatch(pattern, text):
         raise ValidationError(f"{name}: does not match {pattern}")

@@ -237,7 +237,7 @@ def test_the_program_gets_typed_settings(demo_catalog: Path, tmp_path: Path) -> 
         ({"maxNodes": "1"}, "maxNodes: 1 is less than desiredNodes (2)"),
         ({"size": "xl"}, "size: 'xl' is not one of s, m, l"),
         ({"quota": "{not json"}, "quota: not valid JSON"),
-        ({"adminPassword": "short"}, "adminPassword: too short (at least 12 characters)"),
+        ({"adminPassword": "short"}, "adminPassword: has fewer than 12 characters"),
         (
             {"adminPassword": ""},
             "adminPassword: not set; run `pulumi config set --secret adminPassword`",
@@ -255,3 +255,27 @@ def test_wrong_stack_config_stops_the_program_with_one_line(
         run(generated, **config)
     assert str(error.value).startswith(message)
     assert "\n" not in str(error.value)
+
+
+def test_prompts_take_yaml_lists_and_json_objects(demo_catalog: Path, tmp_path: Path) -> None:
+    answers = "\n\n\n\n[{name: x, cidr: 10.5.0.0/24}]\n\nl\n\n\n\n" + '{"cores": 2}\n'
+    result = CliRunner().invoke(
+        main, ["new", "lists-demo", "-o", str(tmp_path)], input=answers
+    )
+    assert result.exit_code == 0, result.output
+    assert "Tenants, each with its own network (JSON list)" in result.stdout
+    assert "Flavor size of the servers (s, m, l)" in result.stdout
+    config = stack_config(tmp_path / "lists-demo")
+    assert config["tenants"] == [{"name": "x", "cidr": "10.5.0.0/24", "plan": "small", "vms": 1}]
+    assert (config["size"], config["quota"]) == ("l", {"cores": 2, "ram_gb": 16})
+
+
+def test_show_lists_fields_and_secrets(demo_catalog: Path) -> None:
+    code, out, _ = osbp("show", "lists-demo")
+    assert code == 0
+    assert '  tenants (list) [default: [{"name": "demo", "cidr": "10.10.0.0/24"}]]\n' in out
+    assert "      .plan (enum) [default: small]\n" in out
+    assert "Secrets (never answers; after generating: pulumi config set --secret KEY):" in out
+    assert "  adminPassword (required)\n" in out
+    assert "  apiToken (optional, generated when unset)\n" in out
+    assert "admin_password (" not in out

@@ -261,7 +261,7 @@ def test_run_time_secrets_are_required_and_never_echoed() -> None:
     )
     with pytest.raises(ValidationError) as short:
         validate_config(POOLS, {"db_password": "s3cr3t"})
-    assert str(short.value) == "dbPassword: too short (at least 12 characters)"
+    assert str(short.value) == "dbPassword: has fewer than 12 characters"
     assert "s3cr3t" not in str(short.value)
     values = validate_config(POOLS, {"db_password": "correct horse battery"})
     assert (values["db_password"], values["api_token"]) == ("correct horse battery", "")
