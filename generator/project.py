@@ -119,6 +119,9 @@ def resolve_answers(
     spec = blueprint.validation_spec()
     check_known(spec, answers, private_ok=False)
     structured = {p.name for p in blueprint.parameters if p.structured}
+    for key, value in answers.items():
+        if key not in structured and isinstance(value, list | dict):
+            raise AnswersError(f"{key}: expected one value, got {json.dumps(value)}")
     template = template_path(blueprint)
     context = generate_context(
         context_file=str(template / "cookiecutter.json"),

@@ -1,20 +1,48 @@
 """The format of ``blueprint.yaml``, checked when the catalog loads.
 
 A mistake in a spec is reported as one line naming the field and what is wrong
-(``parameters[3].type: 'int' is not a type; ...``), before anything is built from
-it. Defaults are checked with the same rules as answers (``generator.validation``),
-so a spec cannot ship a default that ``osbp new`` would then refuse.
+(``parameters[3] (size).type: 'int' is not a type; ...``), before anything is built
+from it. Defaults are checked with the same rules as answers
+(``generator.validation``), so a spec cannot ship a default ``osbp new`` refuses.
+
+The format, in short::
+
+    name: my-blueprint            # a slug; title, summary and version are required too
+    parameters:                   # each: name (snake_case), type, help, default, optional
+      - {name: size, type: integer, default: 2, min: 1, max: 9, help: ...}
+      - {name: plan, type: enum, choices: [small, large], default: small, help: ...}
+      - {name: net, type: cidr, max_prefix: 28, default: 10.0.0.0/24, help: ...}
+      - {name: token, type: secret, min_length: 16, help: ...}   # never an answer
+      - name: tenants             # a list: items are scalars or objects
+        type: list
+        key: name                 # the field --set tenants.<name>.<field>=... finds
+        items: {type: object, fields: [{name: name, type: slug}, ...]}
+      - {name: quota, type: object, fields: [{name: cores, type: integer}], help: ...}
+    constraints:                  # paths: a, a.field, a[].field
+      - disjoint: [net, "tenants[].cidr"]        # no two networks overlap
+      - unique: "tenants[].name"                 # no value twice in the list
+      - ordered: [min_nodes, desired_nodes, max_nodes]   # a <= b <= c
+    stacks:                       # what the acceptance flow deploys, with its rights
+      - {name: app, rights: member, help: ...}   # admin | member | reader
+
+Scalar types: string (pattern), slug, integer (min, max), boolean, cidr
+(max_prefix), enum (choices), ssh-public-key. A ``secret`` is required unless
+``optional: true`` (then the program generates it when unset).
 """
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from generator import validation
 
-IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+"""snake_case with single underscores, so that config keys (camelCase) stay distinct."""
+RESERVED = {"load"}
+"""Names the generated ``Settings`` class uses itself."""
 PROJECT_NAMES = ("project_name", "project_slug", "stack")
 RIGHTS = ("admin", "member", "reader")
 
@@ -108,7 +136,9 @@ def check_parameter(where: str, spec: Any, top_level: bool) -> None:
     if top_level or "name" in spec:
         name = spec.get("name")
         if not isinstance(name, str) or not IDENTIFIER.match(name):
-            raise SpecError(f"{where}.name: {name!r} is not a name (lowercase, digits, _)")
+            raise SpecError(f"{where}.name: {name!r} is not a name (snake_case: a-z, 0-9, _)")
+        if keyword.iskeyword(name) or (top_level and name in RESERVED):
+            raise SpecError(f"{where}.name: {name!r} is reserved (a Python keyword or method)")
         where = f"{where} ({name})" if top_level else where
     kind = spec.get("type")
     if kind not in KEYS_BY_TYPE:

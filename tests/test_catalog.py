@@ -223,3 +223,21 @@ def test_stacks_with_their_rights_are_accepted(
     ]
     catalog_with(yaml.safe_dump(spec))
     assert [s["rights"] for s in catalog.get_blueprint("broken").stacks] == ["member", "admin"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("db__size", "'db__size' is not a name (snake_case: a-z, 0-9, _)"),
+        ("DbSize", "'DbSize' is not a name"),
+        ("class", "'class' is reserved"),
+        ("load", "'load' is reserved"),
+    ],
+)
+def test_parameter_names_make_distinct_config_keys_and_attributes(
+    catalog_with: Callable[[str], Path], tmp_path: Path, name: str, message: str
+) -> None:
+    spec = _wordpress_spec()
+    _parameter(spec, "image")["name"] = name
+    catalog_with(yaml.safe_dump(spec))
+    _refused_everywhere(f"{IMAGE.split(' ')[0]}.name: {message}", tmp_path / "out")

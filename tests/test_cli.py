@@ -282,3 +282,10 @@ def test_an_explicit_bad_slug_is_not_called_derived(tmp_path: Path) -> None:
 def test_list_syntax_is_refused_for_a_scalar_parameter(tmp_path: Path) -> None:
     line = _refused(tmp_path, "--set", "image.name=x")
     assert line == "error: --set image.name: image is not a list or object parameter"
+
+
+def test_an_answers_file_with_a_list_for_a_single_value(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text("image: [debian-12, ubuntu]\n")
+    line = _refused(tmp_path, "--answers", str(answers))
+    assert line == 'error: image: expected one value, got ["debian-12", "ubuntu"]'
