@@ -84,6 +84,8 @@ def show(name: str) -> None:
         if parameter.secret:
             continue
         default = "" if parameter.default in ("", [], {}) else f" [default: {_shown(parameter)}]"
+        if "derived_from" in parameter.spec:
+            default = f" [default: derived from {parameter.spec['derived_from']}]"
         click.echo(f"  {parameter.name} ({parameter.type}){default}")
         if parameter.help:
             click.echo(f"      {parameter.help}")

@@ -33,6 +33,7 @@ def test_show_details_a_blueprint() -> None:
     assert code == 0
     assert "OpenStack services: keystone, nova, neutron, glance, cinder" in out
     assert "frontend_cidr (cidr) [default: 10.0.1.0/24]" in out
+    assert "project_slug (slug) [default: derived from project_name]" in out
     assert "flowchart LR" in out
 
 
