@@ -290,3 +290,15 @@ def test_an_answers_file_with_a_list_for_a_single_value(tmp_path: Path) -> None:
     answers.write_text("image: [debian-12, ubuntu]\n")
     line = _refused(tmp_path, "--answers", str(answers))
     assert line == 'error: image: expected one value, got ["debian-12", "ubuntu"]'
+
+
+def test_quotes_backslashes_and_symbols_in_answers_stay_as_typed(tmp_path: Path) -> None:
+    name = 'Bl"og \\n {{ x }} ☕ {# c'
+    code, out, err = run(
+        "new", "wordpress-3tier", "--no-input", "-o", str(tmp_path),
+        "--set", f"project_name={name}", "--set", "project_slug=blog", "--set", "image=a}}b",
+    )  # fmt: skip
+    assert code == 0, out + err
+    answers = yaml.safe_load((tmp_path / "blog" / ".osbp-answers.yml").read_text())["answers"]
+    assert (answers["project_name"], answers["image"]) == (name, "a}}b")
+    assert (tmp_path / "blog" / "README.md").read_text().startswith(f"# {name}\n")
