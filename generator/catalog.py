@@ -160,6 +160,8 @@ class Blueprint:
     constraints: list[dict[str, Any]] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     """Stack outputs the program exports, with what each one is."""
+    secret_outputs: list[str] = field(default_factory=list)
+    """Outputs marked ``secret: true`` (shown only by ``--show-secrets``)."""
     examples: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Named non-default answer sets, baked and tested like the defaults."""
     stacks: list[dict[str, str]] = field(default_factory=list)
@@ -249,7 +251,15 @@ def load_blueprint(path: Path) -> Blueprint:
         diagram=(doc.get("diagram") or "").rstrip() + "\n",
         parameters=parameters,
         constraints=list(doc.get("constraints") or []),
-        outputs=dict(doc.get("outputs") or {}),
+        outputs={
+            name: value["help"] if isinstance(value, dict) else value
+            for name, value in (doc.get("outputs") or {}).items()
+        },
+        secret_outputs=[
+            name
+            for name, value in (doc.get("outputs") or {}).items()
+            if isinstance(value, dict) and value.get("secret", False)
+        ],
         examples=dict(doc.get("examples") or {}),
         stacks=list(doc.get("stacks") or []),
         path=path,

@@ -105,7 +105,9 @@ def check_blueprint(doc: Any) -> None:
             if not isinstance(item, str):
                 raise SpecError(f"{key}[{index}]: expected a string, got {item!r}")
     for output, text in (doc.get("outputs") or {}).items():
-        if not isinstance(text, str):
+        if isinstance(text, Mapping):
+            check_output(f"outputs.{output}", text)
+        elif not isinstance(text, str):
             raise SpecError(f"outputs.{output}: expected a description string, got {text!r}")
     parameters = doc.get("parameters") or []
     names: set[str] = set()
@@ -269,6 +271,17 @@ def check_constraint(where: str, constraint: Any, parameters: Mapping[str, Any])
             raise SpecError(f"{where}.unique: {path!r} names one value; use a list path (x[].y)")
     if rule == "ordered" and len(lists) > 1:
         raise SpecError(f"{where}.ordered: compares items of one list only, not {sorted(lists)}")
+
+
+def check_output(where: str, output: Mapping[str, Any]) -> None:
+    """The long form of an output: ``{help: ..., secret: true}``."""
+    for key in output:
+        if key not in ("help", "secret"):
+            raise SpecError(f"{where}.{key}: unknown field; known: help, secret")
+    if not isinstance(output.get("help"), str):
+        raise SpecError(f"{where}.help: missing (what the output is)")
+    if not isinstance(output.get("secret", False), bool):
+        raise SpecError(f"{where}.secret: expected true or false")
 
 
 def check_stacks(stacks: list[Any]) -> None:

@@ -145,6 +145,11 @@ BROKEN_SPECS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "stacks[0].rights: 'root' is not one of admin, member, reader",
     ),
     (
+        "output-typo",
+        lambda s: s["outputs"].update(site_url={"help": "x", "secrte": True}),
+        "outputs.site_url.secrte: unknown field; known: help, secret",
+    ),
+    (
         "stack-help",
         lambda s: s.update(stacks=[{"name": "app", "rights": "member"}]),
         "stacks[0].help: missing",
@@ -241,3 +246,12 @@ def test_parameter_names_make_distinct_config_keys_and_attributes(
     _parameter(spec, "image")["name"] = name
     catalog_with(yaml.safe_dump(spec))
     _refused_everywhere(f"{IMAGE.split(' ')[0]}.name: {message}", tmp_path / "out")
+
+
+def test_an_output_may_be_marked_secret(catalog_with: Callable[[str], Path]) -> None:
+    spec = _wordpress_spec()
+    spec["outputs"]["mysql_volume_id"] = {"help": "Cinder volume", "secret": True}
+    catalog_with(yaml.safe_dump(spec))
+    broken = catalog.get_blueprint("broken")
+    assert broken.outputs["mysql_volume_id"] == "Cinder volume"
+    assert broken.secret_outputs == ["mysql_volume_id"]
