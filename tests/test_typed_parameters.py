@@ -95,6 +95,7 @@ def test_pulumi_yaml_declares_pulumi_config_types(demo_catalog: Path, tmp_path: 
     assert "apiToken" not in config, "an optional secret has no default to declare"
     readme = (tmp_path / "lists-demo" / "README.md").read_text()
     assert "pulumi config set --secret adminPassword   # required\n" in readme
+    assert "| `admin_password` | The administrator password (secret: `pulumi stack output" in readme
     assert "pulumi config set --secret apiToken   # optional: generated when unset\n" in readme
     assert "| `tenants` | array | `[{\"name\": \"demo\", \"cidr\": \"10.10.0.0/24\"}]` |" in readme
 
