@@ -280,3 +280,13 @@ def test_run_time_config_arrives_as_text_and_json() -> None:
     assert values["max_total"] == 12
     assert values["pools"][0]["public"] is True
     assert values["quota"] == {"cores": 4, "ram_gb": 8}
+
+
+def test_unique_applies_to_a_list_of_plain_values() -> None:
+    spec = {
+        "parameters": [{"name": "dns", "type": "list", "items": {"type": "string"}}],
+        "constraints": [{"unique": "dns[]"}],
+    }
+    assert validate_answers(spec, {"dns": ["a", "b"]})["dns"] == ["a", "b"]
+    with pytest.raises(ValidationError, match=r"^dns\[2\]: 'a' is already used by dns\[0\]$"):
+        validate_answers(spec, {"dns": ["a", "b", "a"]})
