@@ -55,13 +55,15 @@ def main() -> None:
 @main.command("list")
 @user_errors
 def list_command() -> None:
-    """List the blueprints of the catalog."""
-    from generator.catalog import list_blueprints
+    """List the blueprints of the catalog (a broken spec is reported, not fatal)."""
+    from generator.catalog import catalog_problems, list_blueprints
 
     blueprints = list_blueprints()
-    width = max(len(b.name) for b in blueprints)
+    width = max((len(b.name) for b in blueprints), default=0)
     for blueprint in blueprints:
         click.echo(f"{blueprint.name:<{width}}  {blueprint.title}")
+    for problem in catalog_problems():
+        click.echo(f"error: {problem}", err=True)
 
 
 @main.command()
@@ -79,12 +81,34 @@ def show(name: str) -> None:
     click.echo(f"Node roles: {', '.join(blueprint.node_roles) or '-'}\n")
     click.echo("Parameters (osbp new --set NAME=VALUE):")
     for parameter in blueprint.parameters:
-        default = "" if parameter.default == "" else f" [default: {parameter.default}]"
+        if parameter.secret:
+            continue
+        default = "" if parameter.default in ("", [], {}) else f" [default: {_shown(parameter)}]"
+        if "derived_from" in parameter.spec:
+            default = f" [default: derived from {parameter.spec['derived_from']}]"
         click.echo(f"  {parameter.name} ({parameter.type}){default}")
         if parameter.help:
             click.echo(f"      {parameter.help}")
+        spec = parameter.spec
+        for field in spec.get("fields") or spec.get("items", {}).get("fields") or []:
+            field_default = f" [default: {field['default']}]" if "default" in field else ""
+            click.echo(f"      .{field['name']} ({field['type']}){field_default}")
+    if blueprint.secrets:
+        click.echo("\nSecrets (never answers; after generating: pulumi config set --secret KEY):")
+        for parameter in blueprint.secrets:
+            need = "optional, generated when unset" if parameter.optional else "required"
+            click.echo(f"  {parameter.config_key} ({need})")
+            click.echo(f"      {parameter.help}")
     click.echo("\nDiagram (Mermaid):")
     click.echo(blueprint.diagram)
+
+
+def _shown(parameter: Any) -> str:
+    import json
+
+    if parameter.structured:
+        return json.dumps(parameter.default, ensure_ascii=False)
+    return str(parameter.default)
 
 
 @main.command()
@@ -92,7 +116,7 @@ def show(name: str) -> None:
 @click.option(
     "-o",
     "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=Path("."),
     show_default=True,
     help="Where to create the project folder.",
@@ -103,7 +127,8 @@ def show(name: str) -> None:
     "assignments",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Answer a parameter (repeatable).",
+    help="Answer a parameter (repeatable). Lists and objects take YAML/JSON "
+    "(tenants='[{name: acme}]'); tenants.acme.vms=2 sets one field of one item.",
 )
 @click.option(
     "--answers",
@@ -122,10 +147,10 @@ def new(
     stack: str | None,
 ) -> None:
     """Generate a Pulumi project from blueprint NAME."""
-    from generator.project import new_project, read_answers_file
+    from generator.project import new_project, read_answers_file, with_assignments
 
     answers: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
-    answers.update(parse_assignments(assignments))
+    answers = with_assignments(name, answers, parse_assignments(assignments))
     if stack:
         answers["stack"] = stack
     click.echo(f"Generating {name}...", err=True)

@@ -13,6 +13,10 @@ class UnknownBlueprintError(OsbpError):
     pass
 
 
+class BlueprintSpecError(OsbpError):
+    """A ``blueprint.yaml`` that does not follow the format (``generator.schema``)."""
+
+
 class TargetExistsError(OsbpError):
     pass
 
@@ -23,6 +27,10 @@ class AnswersError(OsbpError):
 
 class PreviewError(OsbpError):
     pass
+
+
+class OutputDirError(OsbpError):
+    """The folder given with ``-o`` cannot hold a project."""
 
 
 USER_ERRORS: tuple[type[Exception], ...] = (OsbpError, ValidationError)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +21,16 @@ from pathlib import Path
 import jinja2
 
 from generator import validation
-from generator.catalog import Blueprint, list_blueprints
+from generator.catalog import Blueprint, Parameter, catalog_problems, list_blueprints
+from generator.errors import BlueprintSpecError
 from generator.paths import SHARED_LAYER, blueprints_dir, templates_dir
 
 PROJECT_FOLDER = "{{cookiecutter.project_slug}}"
 SKIPPED = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+VALIDATION_MODULE = "components/validation.py"
+CONFIG_SPEC = "config-spec.json"
+COPIED_AS_IS = [VALIDATION_MODULE, CONFIG_SPEC, "settings.py"]
+"""Generated from the spec at build time; cookiecutter must not render them again."""
 
 FileTree = dict[str, bytes]
 """Relative POSIX path -> content."""
@@ -52,7 +58,37 @@ def _build_env() -> jinja2.Environment:
     )
     # A YAML/JSON scalar, without the HTML escaping of Jinja's ``tojson``.
     env.filters["quote"] = lambda value: json.dumps(value, ensure_ascii=False)
+    env.filters["docstring"] = _docstring
+    env.filters["structured_value"] = _structured_value
     return env
+
+
+def _docstring(text: str, indent: int = 4) -> str:
+    """An attribute docstring that fits in 100 columns."""
+    text = " ".join(str(text).replace("\\", "/").replace(QUOTES, SINGLE_QUOTES).split())
+    lines = textwrap.wrap(text, width=100 - indent - 6) or [""]
+    if len(lines) == 1:
+        return QUOTES + lines[0] + QUOTES
+    pad = " " * indent
+    return QUOTES + f"\n{pad}".join(lines) + f"\n{pad}" + QUOTES
+
+
+QUOTES = '"' * 3
+SINGLE_QUOTES = "'" * 3
+
+
+def _structured_value(parameter: Parameter) -> str:
+    """The cookiecutter expression writing a list/object as one line of YAML (flow) structure.
+
+    osbp passes the value as data; plain cookiecutter as the JSON text the hook
+    validated (JSON is YAML).
+    """
+    variable = f"cookiecutter.{parameter.name}"
+    empty = "[]" if parameter.type == "list" else "{}"
+    return (
+        f"{{{{ (({variable} if {variable} is string else {variable} | jsonify(none))"
+        f' | replace("\\n", " ")) if {variable} != "" else "{empty}" }}}}'
+    )
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -71,7 +107,10 @@ def _project_files(blueprint: Blueprint) -> FileTree:
         if architecture_file.is_file()
         else "",
     }
-    files: FileTree = {}
+    files: FileTree = {
+        VALIDATION_MODULE: Path(validation.__file__).read_bytes(),
+        CONFIG_SPEC: _json(blueprint.config_spec()),
+    }
     for layer in (blueprints_dir() / SHARED_LAYER / "project", blueprint.project_dir):
         for path in _walk(layer):
             relative = path.relative_to(layer).as_posix()
@@ -84,9 +123,19 @@ def _project_files(blueprint: Blueprint) -> FileTree:
 
 
 def cookiecutter_context(blueprint: Blueprint) -> dict[str, object]:
-    """``cookiecutter.json``: one prompt per parameter, with its help text."""
-    context: dict[str, object] = {p.name: p.default for p in blueprint.parameters}
-    context["__prompts__"] = {p.name: p.help for p in blueprint.parameters if p.help}
+    """``cookiecutter.json``: one prompt per parameter, with its help text.
+
+    Secrets are not answers (cookiecutter keeps answers in clear in its replay
+    file). A list is JSON text (cookiecutter would take a list for a choice); an
+    object is a dict, which cookiecutter prompts for as JSON.
+    """
+    answers = [p for p in blueprint.parameters if not p.secret]
+    context: dict[str, object] = {
+        p.name: json.dumps(p.default, ensure_ascii=False) if p.type == "list" else p.default
+        for p in answers
+    }
+    context["__prompts__"] = {p.name: p.prompt for p in answers if p.help}
+    context["_copy_without_render"] = COPIED_AS_IS
     return context
 
 
@@ -135,6 +184,9 @@ def _json(data: object) -> bytes:
 
 
 def expected_tree() -> FileTree:
+    problems = catalog_problems()
+    if problems:
+        raise BlueprintSpecError(problems[0])
     blueprints = list_blueprints()
     tree: FileTree = {"cookiecutter.json": menu(blueprints)}
     for blueprint in blueprints:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from generator import __version__
@@ -32,6 +33,7 @@ def test_show_details_a_blueprint() -> None:
     assert code == 0
     assert "OpenStack services: keystone, nova, neutron, glance, cinder" in out
     assert "frontend_cidr (cidr) [default: 10.0.1.0/24]" in out
+    assert "project_slug (slug) [default: derived from project_name]" in out
     assert "flowchart LR" in out
 
 
@@ -194,3 +196,109 @@ def test_new_prompts_for_each_parameter(tmp_path: Path) -> None:
     assert "[5/13] CIDR of the backend subnet" in result.stdout
     stack = (tmp_path / "team-blog" / "Pulumi.dev.yaml").read_text()
     assert 'team-blog:backendCidr: "10.20.0.0/16"' in stack
+
+
+def _refused(tmp_path: Path, *args: str, output: Path | None = None) -> str:
+    """Run ``osbp new wordpress-3tier``; assert one ``error:`` line, exit 2, nothing written."""
+    before = sorted(p.name for p in tmp_path.iterdir())
+    target = output or tmp_path / "out"
+    code, out, err = run("new", "wordpress-3tier", "--no-input", "-o", str(target), *args)
+    assert code == 2, out + err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "Traceback" not in out + err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before, "nothing written"
+    return last
+
+
+def test_output_under_a_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("a file")
+    line = _refused(tmp_path, output=tmp_path / "notes.txt" / "projects")
+    assert line == (
+        f"error: cannot create the project under {tmp_path}/notes.txt/projects: "
+        f"{tmp_path}/notes.txt is a file"
+    )
+    line = _refused(tmp_path, output=tmp_path / "notes.txt")
+    assert "notes.txt is a file" in line
+    assert (tmp_path / "notes.txt").read_text() == "a file"
+
+
+@pytest.mark.parametrize("where", ["/proc", "/proc/osbp-projects"])
+def test_output_under_proc_is_one_line(tmp_path: Path, where: str) -> None:
+    line = _refused(tmp_path, output=Path(where))
+    assert line.startswith(f"error: cannot create the project under {where}: ")
+    assert not Path("/proc/osbp-projects").exists()
+
+
+def test_answers_are_literal_never_templates(tmp_path: Path) -> None:
+    code, out, err = run(
+        "new", "wordpress-3tier", "--no-input", "-o", str(tmp_path),
+        "--set", "project_name=Blog {{ 7*7 }}", "--set", "image=deb {% x",
+    )  # fmt: skip
+    assert code == 0, out + err
+    project = tmp_path / "blog-7-7"
+    assert (project / "README.md").read_text().startswith("# Blog {{ 7*7 }}\n")
+    assert "49" not in (project / "README.md").read_text().splitlines()[0]
+    assert 'blog-7-7:image: "deb {% x"' in (project / "Pulumi.dev.yaml").read_text()
+    answers = yaml.safe_load((project / ".osbp-answers.yml").read_text())["answers"]
+    assert (answers["project_name"], answers["image"]) == ("Blog {{ 7*7 }}", "deb {% x")
+
+
+def test_an_unclosed_jinja_tag_in_an_answer_does_not_crash(tmp_path: Path) -> None:
+    code, out, err = run(
+        "new", "wordpress-3tier", "--no-input", "-o", str(tmp_path),
+        "--set", "project_name=Blog {% x", "--set", "project_slug=blog",
+    )  # fmt: skip
+    assert code == 0, out + err
+    assert (tmp_path / "blog" / "README.md").read_text().startswith("# Blog {% x\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("Café Été", "cafe-ete"), ("Блог Прод", "blog-prod"), ("Ünïcode_Shop 2", "unicode-shop-2")],
+)
+def test_accented_and_non_latin_names_derive_a_transliterated_slug(
+    tmp_path: Path, name: str, slug: str
+) -> None:
+    code, out, err = run(
+        "new", "wordpress-3tier", "--no-input", "-o", str(tmp_path), "--set", f"project_name={name}"
+    )
+    assert code == 0, out + err
+    assert [p.name for p in tmp_path.iterdir()] == [slug]
+    assert f"name: {slug}\n" in (tmp_path / slug / "Pulumi.yaml").read_text()
+    assert (tmp_path / slug / "README.md").read_text().startswith(f"# {name}\n")
+
+
+@pytest.mark.parametrize("name", ["2026 Blog", "☕☕"])
+def test_a_name_without_a_valid_slug_says_which_answer_to_set(tmp_path: Path, name: str) -> None:
+    line = _refused(tmp_path, "--set", f"project_name={name}")
+    assert line.startswith("error: project_slug: ")
+    assert line.endswith("(derived from project_name; set project_slug to choose one)")
+
+
+def test_an_explicit_bad_slug_is_not_called_derived(tmp_path: Path) -> None:
+    line = _refused(tmp_path, "--set", "project_slug=Bad_Slug")
+    assert "derived" not in line
+
+
+def test_list_syntax_is_refused_for_a_scalar_parameter(tmp_path: Path) -> None:
+    line = _refused(tmp_path, "--set", "image.name=x")
+    assert line == "error: --set image.name: image is not a list or object parameter"
+
+
+def test_an_answers_file_with_a_list_for_a_single_value(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text("image: [debian-12, ubuntu]\n")
+    line = _refused(tmp_path, "--answers", str(answers))
+    assert line == 'error: image: expected one value, got ["debian-12", "ubuntu"]'
+
+
+def test_quotes_backslashes_and_symbols_in_answers_stay_as_typed(tmp_path: Path) -> None:
+    name = 'Bl"og \\n {{ x }} ☕ {# c'
+    code, out, err = run(
+        "new", "wordpress-3tier", "--no-input", "-o", str(tmp_path),
+        "--set", f"project_name={name}", "--set", "project_slug=blog", "--set", "image=a}}b",
+    )  # fmt: skip
+    assert code == 0, out + err
+    answers = yaml.safe_load((tmp_path / "blog" / ".osbp-answers.yml").read_text())["answers"]
+    assert (answers["project_name"], answers["image"]) == (name, "a}}b")
+    assert (tmp_path / "blog" / "README.md").read_text().startswith(f"# {name}\n")

@@ -82,3 +82,45 @@ def test_plain_cookiecutter_refuses_bad_answers(tmp_path: Path, answer: str, mes
     assert result.returncode != 0
     assert message in result.stderr
     assert list(tmp_path.iterdir()) == [], "no half-written project"
+
+
+def test_plain_cookiecutter_transliterates_the_slug(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            str(VENV_BIN / "cookiecutter"), "--no-input", "-o", str(tmp_path),
+            str(TEMPLATES / "wordpress-3tier"), "project_name=Café Été",
+        ],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["cafe-ete"]
+
+
+def test_plain_cookiecutter_says_which_answer_to_set_for_an_underivable_slug(
+    tmp_path: Path,
+) -> None:
+    result = subprocess.run(
+        [
+            str(VENV_BIN / "cookiecutter"), "--no-input", "-o", str(tmp_path),
+            str(TEMPLATES / "wordpress-3tier"), "project_name=2026",
+        ],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert (
+        "error: project_slug: '2026' is not a valid slug (lowercase letters, digits and single "
+        "dashes, starting with a letter, at most 63) (derived from project_name; set "
+        "project_slug to choose one)"
+    ) in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_templates_copy_generated_modules_without_rendering() -> None:
+    context = json.loads((TEMPLATES / "wordpress-3tier" / "cookiecutter.json").read_text())
+    assert context["_copy_without_render"] == [
+        "components/validation.py",
+        "config-spec.json",
+        "settings.py",
+    ]

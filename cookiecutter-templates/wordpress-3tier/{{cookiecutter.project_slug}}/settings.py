@@ -1,40 +1,69 @@
-"""Typed view of this stack's configuration (see ``Pulumi.yaml`` for defaults)."""
+"""Typed view of this stack's configuration, generated from the blueprint's spec.
+
+``Settings.load()`` checks every value with the rules ``osbp new`` applied to the
+answers (``components/validation.py`` is the same module, ``config-spec.json`` the
+same spec), so a wrong value in ``Pulumi.<stack>.yaml`` stops ``pulumi preview``
+and ``pulumi up`` with one line naming its config key, before anything is planned.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pulumi
+
+from components.validation import ValidationError, validate_config
+
+SPEC: dict[str, Any] = json.loads(
+    (Path(__file__).resolve().parent / "config-spec.json").read_text(encoding="utf-8")
+)
+"""The parameters and cross-field rules of this project's config."""
 
 
 @dataclass(frozen=True)
 class Settings:
     frontend_cidr: str
+    """CIDR of the frontend subnet (the WordPress tier)"""
     backend_cidr: str
+    """CIDR of the backend subnet (the MySQL tier)"""
     admin_cidr: str
-    """Source of SSH access; empty keeps SSH closed."""
+    """Network allowed to SSH to the nodes; empty keeps SSH closed"""
     external_network: str
+    """Name of the external network for the router and the floating IP"""
     image: str
+    """Glance image of both nodes (Debian or Ubuntu with cloud-init)"""
     web_flavor: str
+    """Nova flavor of the WordPress VM"""
     db_flavor: str
+    """Nova flavor of the MySQL VM"""
     db_volume_size: int
+    """Size in GB of the Cinder volume holding the database"""
     db_volume_type: str
-    """Cinder volume type; empty uses the cloud's default type."""
+    """Cinder volume type of the database volume; empty uses the cloud's default"""
     public_key: str
-    """SSH public key installed on both nodes; empty installs none."""
+    """SSH public key installed on both nodes; empty installs none"""
 
     @classmethod
     def load(cls) -> Settings:
+        """This stack's config, checked; a wrong value raises one ``RunError`` line."""
         config = pulumi.Config()
+        raw = {p["name"]: config.get(p["config_key"]) for p in SPEC["parameters"]}
+        try:
+            values = validate_config(SPEC, raw)
+        except ValidationError as error:
+            raise pulumi.RunError(str(error)) from None
         return cls(
-            frontend_cidr=config.require("frontendCidr"),
-            backend_cidr=config.require("backendCidr"),
-            admin_cidr=config.get("adminCidr") or "",
-            external_network=config.require("externalNetwork"),
-            image=config.require("image"),
-            web_flavor=config.require("webFlavor"),
-            db_flavor=config.require("dbFlavor"),
-            db_volume_size=config.require_int("dbVolumeSize"),
-            db_volume_type=config.get("dbVolumeType") or "",
-            public_key=config.get("publicKey") or "",
+            frontend_cidr=values["frontend_cidr"],
+            backend_cidr=values["backend_cidr"],
+            admin_cidr=values["admin_cidr"],
+            external_network=values["external_network"],
+            image=values["image"],
+            web_flavor=values["web_flavor"],
+            db_flavor=values["db_flavor"],
+            db_volume_size=values["db_volume_size"],
+            db_volume_type=values["db_volume_type"],
+            public_key=values["public_key"],
         )

@@ -9,6 +9,7 @@ Used by this project's tests and by ``osbp preview``.
 
 from __future__ import annotations
 
+import json
 import runpy
 import sys
 from collections.abc import Iterator, Mapping
@@ -164,9 +165,11 @@ def _only_stack(project_dir: Path) -> str:
 
 
 def _config_text(value: Any) -> str:
-    """Config reaches programs as strings; booleans the way the CLI writes them."""
+    """Config reaches programs as strings; booleans, lists and objects as the CLI writes them."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value)
     return "" if value is None else str(value)
 
 
