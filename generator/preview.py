@@ -8,6 +8,7 @@ tree, as JSON, or as a Mermaid graph.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 import sys
@@ -20,8 +21,31 @@ from typing import Any
 import yaml
 
 from generator.errors import PreviewError
+from generator.paths import SHARED_LAYER, blueprints_dir
 
 OFFLINE_MODULE = "components/offline.py"
+
+
+def runner_api(offline_module: Path) -> int | None:
+    """The ``RUNNER_API`` constant of an offline runner, read without importing it."""
+    try:
+        tree = ast.parse(offline_module.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return None
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "RUNNER_API" for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, int)
+        ):
+            return node.value.value
+    return None
+
+
+def expected_runner_api() -> int | None:
+    """The runner API of the projects this osbp generates (its own shared layer)."""
+    return runner_api(blueprints_dir() / SHARED_LAYER / "project" / OFFLINE_MODULE)
 
 
 @dataclass
@@ -46,11 +70,24 @@ def _load_offline(project_dir: Path) -> ModuleType:
     path = project_dir / OFFLINE_MODULE
     if not path.is_file():
         raise PreviewError(f"{project_dir} is not an osbp project (no {OFFLINE_MODULE})")
+    found, expected = runner_api(path), expected_runner_api()
+    if found != expected:
+        raise PreviewError(
+            f"{project_dir} vendors offline runner API {found or 'unversioned'}, this osbp"
+            f" runs API {expected}: regenerate the project with this osbp (osbp update)"
+        )
     for name in [m for m in sys.modules if m == "components" or m.startswith("components.")]:
         del sys.modules[name]
     sys.path.insert(0, str(project_dir))
     try:
         return importlib.import_module("components.offline")
+    except Exception as error:  # an edited or broken vendored library
+        where = ""
+        if isinstance(error, SyntaxError) and error.filename:
+            where = f" ({error.filename}:{error.lineno})"
+        raise PreviewError(
+            f"{project_dir}: cannot load its components/ library{where}: {error}"
+        ) from None
     finally:
         sys.path.remove(str(project_dir))
 
@@ -59,8 +96,11 @@ def blueprint_of(project_dir: Path) -> str:
     answers = project_dir / ".osbp-answers.yml"
     if not answers.is_file():
         return "unknown"
-    doc = yaml.safe_load(answers.read_text(encoding="utf-8")) or {}
-    return str(doc.get("blueprint", "unknown"))
+    try:
+        doc = yaml.safe_load(answers.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        raise PreviewError(f"{answers}: invalid YAML") from None
+    return str(doc.get("blueprint", "unknown")) if isinstance(doc, dict) else "unknown"
 
 
 def capture_program(
@@ -104,6 +144,7 @@ def render_json(capture: ProgramCapture) -> str:
             "type": r.type,
             "name": r.name,
             "parent": r.parent,
+            "provider": r.provider,
             "dependencies": r.dependencies,
             "inputs": r.inputs,
         }
