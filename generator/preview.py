@@ -60,7 +60,7 @@ class ProgramCapture:
     outputs: dict[str, Any]
 
 
-def _load_offline(project_dir: Path) -> ModuleType:
+def load_runner(project_dir: Path) -> ModuleType:
     """The project's own ``components.offline``, imported from the project folder.
 
     The runner is a package module (it imports ``components.mocks``); the project
@@ -116,7 +116,7 @@ def capture_program(
     data filled in); ``reveal_secrets`` keeps secret values instead of ``[secret]``.
     """
     project_dir = Path(project_dir).resolve()
-    offline = _load_offline(project_dir)
+    offline = load_runner(project_dir)
     try:
         run = offline.run_offline(project_dir, stack, preview=preview)
     except offline.OfflineError as error:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,6 +22,7 @@ from components.simulated_cloud import (
     Handler,
     OfflineError,
     Request,
+    autoname,
     fingerprint,
     mac_address,
     mock_key_pair,
@@ -129,7 +131,7 @@ def _quota(cloud: Cloud, r: Request) -> dict[str, Any]:
 
 @resource("openstack:networking/network:Network")
 def _network(cloud: Cloud, r: Request) -> dict[str, Any]:
-    cloud.networks[r.id] = str(r.get("name", r.name))
+    cloud.networks[r.id] = autoname(r)
     if r.get("external"):
         cloud.external_networks.add(r.id)
     return {
@@ -202,7 +204,7 @@ def _router_interface(cloud: Cloud, r: Request) -> dict[str, Any]:
 
 @resource("openstack:networking/secGroup:SecGroup")
 def _security_group(cloud: Cloud, r: Request) -> dict[str, Any]:
-    cloud.security_groups[str(r.get("name", r.name))] = r.id
+    cloud.security_groups[autoname(r)] = r.id
     return {"stateful": r.get("stateful", True), "tenantId": r.get("tenantId", cloud.project_id)}
 
 
@@ -259,7 +261,7 @@ def _floating_ip_associate(cloud: Cloud, r: Request) -> dict[str, Any]:
 @resource("openstack:compute/flavor:Flavor")
 def _flavor(cloud: Cloud, r: Request) -> dict[str, Any]:
     flavor_id = r.get("flavorId", r.id)
-    cloud.flavors[str(r.get("name", r.name))] = {"id": flavor_id, **r.inputs}
+    cloud.flavors[autoname(r)] = {"id": flavor_id, **r.inputs}
     return {"flavorId": flavor_id, "extraSpecs": r.get("extraSpecs", {})}
 
 
@@ -345,7 +347,7 @@ def _volume_attach(cloud: Cloud, r: Request) -> dict[str, Any]:
 
 @resource("openstack:images/image:Image")
 def _image(cloud: Cloud, r: Request) -> dict[str, Any]:
-    cloud.images[str(r.get("name", r.name))] = r.id
+    cloud.images[autoname(r)] = r.id
     return {
         "imageId": r.id,
         "checksum": hashlib.md5(r.id.encode()).hexdigest(),  # Glance's checksum
@@ -373,7 +375,7 @@ def _heat_output_value(
     host = int(hashlib.sha256(f"{stack_id}{key}".encode()).hexdigest(), 16) % 200 + 20
     address = str(UNKNOWN_SUBNET_RANGE.network_address + host)
     if lowered.endswith(("_ips", "_addresses", "addresses")):
-        return yaml.safe_dump([address], default_flow_style=True).strip()
+        return json.dumps([address])
     if lowered.endswith(("_ip", "address")):
         return address
     if "url" in lowered:

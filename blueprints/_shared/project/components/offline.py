@@ -363,15 +363,30 @@ def _project_on_path(project_dir: Path) -> Iterator[None]:
                 del sys.modules[name]
 
 
-@contextmanager
-def _event_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """A fresh event loop for the main thread, closed after the run."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        yield loop
-    finally:
-        loop.close()
+class _RunLoop:
+    """A fresh event loop for the main thread, closed after the run.
+
+    When the program fails, the SDK leaves futures holding the same error; asyncio
+    would print each as "exception was never retrieved" when they are collected,
+    after the one-line error was reported. Those reports are dropped then.
+    """
+
+    def __init__(self) -> None:
+        self.failed = False
+        self.loop = asyncio.new_event_loop()
+        self.loop.set_exception_handler(self._handle)
+
+    def _handle(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if not (self.failed and "exception" in context):
+            loop.default_exception_handler(context)
+
+    def __enter__(self) -> _RunLoop:
+        asyncio.set_event_loop(self.loop)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.failed = kind is not None
+        self.loop.close()
         asyncio.set_event_loop(None)
 
 
@@ -409,7 +424,7 @@ def run_offline(
     def run_program() -> None:
         runpy.run_path(str(program), run_name="__main__")
 
-    with _event_loop(), _project_on_path(project_dir):
+    with _RunLoop(), _project_on_path(project_dir):
         try:
             sdk.reset_root_stack()
             pulumi.runtime.set_mocks(

@@ -39,6 +39,8 @@ def _get_network(cloud: Cloud, r: Request) -> dict[str, Any]:
     known = [i for i, n in cloud.networks.items() if n == name]
     network_id = r.get("networkId") or (known[0] if known else uid("network", name))
     external = bool(r.get("external", network_id in cloud.external_networks))
+    if external:
+        cloud.external_networks.add(network_id)
     subnets = [s.id for s in cloud.subnets.values() if s.network_id == network_id]
     if not subnets and external:
         subnets = [uid("subnet", network_id)]

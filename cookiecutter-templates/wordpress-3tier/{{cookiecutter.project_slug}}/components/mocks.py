@@ -25,7 +25,15 @@ import pulumi
 
 from components.mock_data_sources import INVOKES
 from components.mock_resources import RESOURCES
-from components.simulated_cloud import REGION, TIMESTAMP, Cloud, OfflineError, Request, uid
+from components.simulated_cloud import (
+    REGION,
+    TIMESTAMP,
+    Cloud,
+    OfflineError,
+    Request,
+    autoname,
+    uid,
+)
 from components.wire import decode, reveal
 
 __all__ = [
@@ -92,7 +100,7 @@ def _typed_default(wire: str, hint: Any, r: Request) -> Any:
     if origin is not str and not text.endswith("str"):
         return {}
     if wire == "name":
-        return f"{r.name}-{r.id.replace('-', '')[:7]}"  # Pulumi's auto-naming
+        return autoname(r)
     if wire == "region":
         return REGION
     if wire.endswith("Id") or wire == "id":

@@ -54,6 +54,11 @@ class Request:
         return default if value in (None, "") else value
 
 
+def autoname(r: Request) -> str:
+    """The physical name a resource gets: its own, or Pulumi's auto-name (name-1a2b3c4)."""
+    return str(r.get("name") or f"{r.name}-{r.id.replace('-', '')[:7]}")
+
+
 @dataclass
 class Subnet:
     id: str
