@@ -366,8 +366,9 @@ def _project_on_path(project_dir: Path) -> Iterator[None]:
 class _RunLoop:
     """A fresh event loop for the main thread, closed after the run.
 
-    When the program fails, the SDK leaves futures holding the same error; asyncio
-    would print each as "exception was never retrieved" when they are collected,
+    When the program fails, the SDK leaves futures holding the same error and
+    tasks that will never finish; asyncio would print each ("exception was never
+    retrieved", "Task was destroyed but it is pending") when they are collected,
     after the one-line error was reported. Those reports are dropped then.
     """
 
@@ -377,7 +378,7 @@ class _RunLoop:
         self.loop.set_exception_handler(self._handle)
 
     def _handle(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        if not (self.failed and "exception" in context):
+        if not self.failed:
             loop.default_exception_handler(context)
 
     def __enter__(self) -> _RunLoop:
