@@ -222,14 +222,25 @@ class StackConfig:
     """Keys (``project:key``) Pulumi treats as secret: declared ``secret: true`` or ``secure:``."""
 
 
-def _load_yaml(path: Path) -> Any:
+def _load_yaml(path: Path) -> dict[str, Any]:
+    """A YAML mapping, or an ``OfflineError`` naming the file and line."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise OfflineError(f"{path.name}{where}: invalid YAML: {problem}") from None
+    if not isinstance(document, dict):
+        raise OfflineError(f"{path.name}: expected a mapping at the top, not {document!r}")
+    return document
+
+
+def _section(document: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
+    value = document.get(key) or {}
+    if not isinstance(value, dict):
+        raise OfflineError(f"{path.name}: `{key}` must be a mapping of keys to values")
+    return value
 
 
 def choose_stack(project_dir: Path, stack: str | None = None) -> str:
@@ -240,7 +251,7 @@ def choose_stack(project_dir: Path, stack: str | None = None) -> str:
         return chosen
     answers_file = project_dir / ".osbp-answers.yml"
     if answers_file.is_file():
-        answers = (_load_yaml(answers_file).get("answers") or {}).get("stack")
+        answers = _section(_load_yaml(answers_file), "answers", answers_file).get("stack")
         if answers and (project_dir / f"Pulumi.{answers}.yaml").is_file():
             return str(answers)
     stacks = sorted(
@@ -279,6 +290,8 @@ def read_stack_config(project_dir: Path, stack: str | None = None) -> StackConfi
     if not project_file.is_file():
         raise OfflineError(f"{project_dir} is not a Pulumi project (no Pulumi.yaml)")
     project_doc = _load_yaml(project_file)
+    if not project_doc.get("name"):
+        raise OfflineError(f"{project_file.name}: the project has no `name`")
     project = str(project_doc["name"])
     stack = choose_stack(project_dir, stack)
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
@@ -291,7 +304,7 @@ def read_stack_config(project_dir: Path, stack: str | None = None) -> StackConfi
     declared: dict[str, Mapping[str, Any]] = {}
     values: dict[str, str] = {}
     secret_keys: set[str] = set()
-    for key, spec in (project_doc.get("config") or {}).items():
+    for key, spec in _section(project_doc, "config", project_file).items():
         spec = spec if isinstance(spec, Mapping) else {"default": spec}
         declared[full_key(key)] = spec
         if spec.get("secret"):
@@ -300,7 +313,7 @@ def read_stack_config(project_dir: Path, stack: str | None = None) -> StackConfi
         elif "default" in spec or "value" in spec:
             values[full_key(key)] = _config_text(spec.get("default", spec.get("value")))
     stack_doc = _load_yaml(stack_file)
-    for key, value in (stack_doc.get("config") or {}).items():
+    for key, value in _section(stack_doc, "config", stack_file).items():
         key = full_key(key)
         if isinstance(value, Mapping) and "secure" in value:
             secret_keys.add(key)
