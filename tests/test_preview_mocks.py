@@ -120,7 +120,10 @@ def test_addresses_come_from_the_subnets_the_program_made(
     assert outputs["subnet_gateway"] == "10.20.0.1"
     assert outputs["worker_networks"][0]["fixed_ip_v4"] == outputs["worker_ip"]
     (gateway,) = outputs["router_gateway"]
-    assert ipaddress.ip_address(gateway["ip_address"]) in ipaddress.ip_network("203.0.113.0/24")
+    external = ipaddress.ip_network("203.0.113.0/24")
+    public = [gateway["ip_address"], outputs["floating_ip"], outputs["bastion_ip"]]
+    assert all(ipaddress.ip_address(a) in external for a in public), public
+    assert len(set(public)) == 3, "one external range, no address handed out twice"
     assert ipaddress.ip_network(outputs["public_subnet"]) == ipaddress.ip_network(
         "203.0.113.0/24"
     ), "the external network's subnet holds the floating IPs"

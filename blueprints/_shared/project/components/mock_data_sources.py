@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from components.simulated_cloud import (
-    FLOATING_IP_RANGE,
     TIMESTAMP,
     UNKNOWN_SUBNET_RANGE,
     Cloud,
@@ -43,7 +42,7 @@ def _get_network(cloud: Cloud, r: Request) -> dict[str, Any]:
         cloud.external_networks.add(network_id)
     subnets = [s.id for s in cloud.subnets.values() if s.network_id == network_id]
     if not subnets and external:
-        subnets = [uid("subnet", network_id)]
+        subnets = [cloud.add_external_subnet(network_id).id]
     return {
         "id": network_id,
         "networkId": network_id,
@@ -65,17 +64,13 @@ def _get_subnet(cloud: Cloud, r: Request) -> dict[str, Any]:
         subnet = next(
             (s for s in cloud.subnets.values() if s.network_id == r.get("networkId")), None
         )
+    network_id = r.get("networkId", "")
+    if subnet is None and network_id in cloud.external_networks:
+        subnet = cloud.add_external_subnet(network_id)
     if subnet is None:
-        subnet_id = r.get("subnetId") or uid(
-            "subnet", r.get("networkId") or r.get("name", "subnet")
-        )
-        external = r.get("networkId") in cloud.external_networks or "public" in str(
-            r.get("name", "")
-        )
-        cidr = r.get("cidr") or str(FLOATING_IP_RANGE if external else UNKNOWN_SUBNET_RANGE)
-        subnet = cloud.add_subnet(
-            subnet_id, r.get("networkId", uid("network", subnet_id)), cidr, None
-        )
+        subnet_id = r.get("subnetId") or uid("subnet", network_id or r.get("name", "subnet"))
+        cidr = r.get("cidr") or str(UNKNOWN_SUBNET_RANGE)
+        subnet = cloud.add_subnet(subnet_id, network_id or uid("network", subnet_id), cidr, None)
     network = subnet.network
     return {
         "id": subnet.id,

@@ -176,7 +176,12 @@ def _subnet(cloud: Cloud, r: Request) -> dict[str, Any]:
 def _router(cloud: Cloud, r: Request) -> dict[str, Any]:
     external = r.get("externalNetworkId")
     gateway = (
-        [{"ipAddress": cloud.external_address(), "subnetId": uid("subnet", external)}]
+        [
+            {
+                "ipAddress": cloud.external_address(),
+                "subnetId": cloud.add_external_subnet(external).id,
+            }
+        ]
         if external
         else []
     )
@@ -288,7 +293,7 @@ def _instance(cloud: Cloud, r: Request) -> dict[str, Any]:
             network_id = cloud.port_networks.get(port_id, entry.get("uuid", ""))
             address = cloud.port_address(port_id)
         else:
-            network_id = entry.get("uuid", "")
+            network_id = entry.get("uuid") or cloud.network_named(entry.get("name", ""))
             address = entry.get("fixedIpV4") or cloud.allocate(cloud.first_subnet(network_id))
         networks.append(
             {

@@ -87,7 +87,8 @@ class Cloud:
         self.security_groups: dict[str, str] = {}
         """name -> id"""
         self.devices: dict[str, Iterator[str]] = {}
-        self._external = FLOATING_IP_RANGE.hosts()
+        self._external = count(2)
+        """Offsets in the external range, shared by floating IPs and router gateways."""
         self._vlans = count(100)
 
     # --- addresses -------------------------------------------------------------
@@ -100,6 +101,17 @@ class Cloud:
         self.subnets[subnet_id] = subnet
         return subnet
 
+    def add_external_subnet(self, network_id: str) -> Subnet:
+        """The subnet of an external network: its addresses are the floating IPs' range."""
+        self.external_networks.add(network_id)
+        subnet_id = uid("subnet", network_id)
+        if subnet_id not in self.subnets:
+            gateway = str(FLOATING_IP_RANGE.network_address + 1)
+            self.subnets[subnet_id] = Subnet(
+                subnet_id, network_id, FLOATING_IP_RANGE, gateway, self._external
+            )
+        return self.subnets[subnet_id]
+
     def allocate(self, subnet_id: str | None) -> str:
         if subnet_id not in self.subnets:
             raise OfflineError(f"port on unknown subnet {subnet_id!r}: create the subnet first")
@@ -110,10 +122,22 @@ class Cloud:
         for subnet in self.subnets.values():
             if subnet.network_id == network_id:
                 return subnet.id
-        raise OfflineError(f"network {network_id!r} has no subnet to take an address from")
+        raise OfflineError(
+            f"network {network_id!r} has no subnet yet to take an address from"
+            " (make the port or server depend on the subnet: Neutron would give it none)"
+        )
+
+    def network_named(self, name: str) -> str:
+        """The id of a network by name; one the program did not create is external."""
+        for network_id, network_name in self.networks.items():
+            if network_name == name:
+                return network_id
+        network_id = uid("network", name)
+        self.add_external_subnet(network_id)
+        return network_id
 
     def external_address(self) -> str:
-        return str(next(self._external))
+        return str(FLOATING_IP_RANGE.network_address + next(self._external))
 
     def add_port(self, port_id: str, network_id: str, addresses: list[str]) -> None:
         self.ports[port_id] = addresses
