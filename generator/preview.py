@@ -13,7 +13,7 @@ import importlib
 import json
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -58,6 +58,8 @@ class ProgramCapture:
     resources: list[Any]
     """``components.offline.Registration`` records: urn, type, name, parent, id, inputs..."""
     outputs: dict[str, Any]
+    invocations: list[Any] = field(default_factory=list)
+    """``components.offline.Invocation`` records: data-source token, args, provider."""
 
 
 def load_runner(project_dir: Path) -> ModuleType:
@@ -125,12 +127,15 @@ def capture_program(
     for resource in run.resources:
         resource.inputs = clean(resource.inputs)
         resource.outputs = clean(resource.outputs)
+    for invocation in run.invocations:
+        invocation.args = clean(invocation.args)
     return ProgramCapture(
         blueprint=blueprint_of(project_dir),
         project=run.project,
         stack=run.stack,
         resources=run.resources,
         outputs=clean(run.outputs),
+        invocations=run.invocations,
     )
 
 
@@ -155,6 +160,9 @@ def render_json(capture: ProgramCapture) -> str:
         "project": capture.project,
         "stack": capture.stack,
         "resources": resources,
+        "invokes": [
+            {"token": i.token, "provider": i.provider, "args": i.args} for i in capture.invocations
+        ],
         "outputs": capture.outputs,
     }
     return json.dumps(document, indent=2, sort_keys=False)

@@ -103,6 +103,27 @@ def test_children_and_invokes_of_a_component_use_its_explicit_provider(
     assert lookup.provider == region_b
 
 
+def test_preview_json_shows_the_provider_of_each_resource_and_invoke(
+    tmp_path: Path,
+    offline_project: Callable[..., Path],
+    preview_json: Callable[[Path], dict[str, Any]],
+) -> None:
+    document = preview_json(offline_project(tmp_path, EXPLICIT_PROVIDER))
+    region_b = "urn:pulumi:test::fixture::pulumi:providers:openstack::region-b"
+    by_name = {(r["type"], r["name"]): r["provider"] for r in document["resources"]}
+    assert by_name[("openstack:networking/subnet:Subnet", "acme-lan")] == region_b
+    assert by_name[("openstack:networking/network:Network", "shared")].endswith(
+        "::pulumi:providers:openstack::default_" + OPENSTACK_VERSION.replace(".", "_")
+    )
+    assert document["invokes"] == [
+        {
+            "token": "openstack:networking/getNetwork:getNetwork",
+            "provider": region_b,
+            "args": {"name": "public"},
+        }
+    ]
+
+
 # --- one-line errors ------------------------------------------------------------------
 
 BROKEN_PROGRAMS = {
