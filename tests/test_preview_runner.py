@@ -124,6 +124,20 @@ def test_preview_json_shows_the_provider_of_each_resource_and_invoke(
     ]
 
 
+def test_two_resources_with_one_urn_are_refused_as_by_the_engine(
+    tmp_path: Path, offline_project: Callable[..., Path]
+) -> None:
+    program = (
+        "import pulumi_openstack as openstack\n"
+        "openstack.networking.Network('lan')\nopenstack.networking.Network('lan')\n"
+    )
+    line = one_error_line(osbp_preview(offline_project(tmp_path, program)))
+    assert (
+        "duplicate resource URN urn:pulumi:test::fixture::openstack:networking/network:Network::lan"
+        in line
+    )
+
+
 # --- one-line errors ------------------------------------------------------------------
 
 BROKEN_PROGRAMS = {

@@ -132,6 +132,15 @@ class OpenStackMocks(pulumi.runtime.Mocks):
     def __init__(self, preview: bool = False) -> None:
         self.preview = preview
         self.cloud = Cloud()
+        self._ids: set[str] = set()
+
+    def _new_id(self, token: str, name: str) -> str:
+        """Stable per type and name; unique even when two parents reuse a child's name."""
+        resource_id, n = uid(token, name), 1
+        while resource_id in self._ids:
+            resource_id, n = uid(token, name, n), n + 1
+        self._ids.add(resource_id)
+        return resource_id
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
@@ -140,7 +149,7 @@ class OpenStackMocks(pulumi.runtime.Mocks):
         if args.custom is False:  # a component: nothing for the cloud to do
             return None, inputs
         if args.typ.startswith("pulumi:providers:"):
-            return (None if self.preview else uid(args.typ, args.name)), inputs
+            return (None if self.preview else self._new_id(args.typ, args.name)), inputs
         handler = RESOURCES.get(args.typ)
         if handler is None:
             raise OfflineError(
@@ -149,7 +158,7 @@ class OpenStackMocks(pulumi.runtime.Mocks):
             )
         if self.preview:
             return None, inputs
-        resource_id = args.resource_id or uid(args.typ, args.name)
+        resource_id = args.resource_id or self._new_id(args.typ, args.name)
         request = Request(args.typ, args.name, resource_id, reveal(decode(inputs)))
         computed = handler(self.cloud, request)
         return resource_id, fill_schema(request, {**inputs, **computed})

@@ -129,6 +129,7 @@ class RecordingMonitor(sdk.MockMonitor):  # type: ignore[misc]
         self.registrations: dict[str, Registration] = {}
         self.invocations: list[Invocation] = []
         self._loops: list[asyncio.AbstractEventLoop] = []
+        self._urns: set[str] = set()
         self._lock = threading.Lock()
 
     def _thread_loop(self) -> None:
@@ -172,6 +173,15 @@ class RecordingMonitor(sdk.MockMonitor):  # type: ignore[misc]
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802
         self._thread_loop()
+        urn = self.make_urn(request.parent, request.type, request.name)
+        with self._lock:
+            duplicate = urn in self._urns
+            self._urns.add(urn)
+        if duplicate:
+            raise OfflineError(
+                f"duplicate resource URN {urn}: name each {request.type} uniquely"
+                " (the engine refuses two resources with one URN)"
+            )
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
