@@ -172,6 +172,15 @@ def test_a_failing_program_is_one_error_line_naming_the_users_code(
     assert str(SHARED_COMPONENTS.parent) not in line
 
 
+def test_program_warnings_are_shown_as_the_cli_shows_them(
+    tmp_path: Path, offline_project: Callable[..., Path]
+) -> None:
+    program = "import pulumi\npulumi.log.warn('flavor m1.tiny is small')\npulumi.log.info('hi')\n"
+    result = osbp_preview(offline_project(tmp_path, program))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "warning: flavor m1.tiny is small\n"
+
+
 def test_bad_yaml_in_the_stack_file_is_one_error_line(
     tmp_path: Path, offline_project: Callable[..., Path]
 ) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import runpy
 import sys
@@ -113,6 +114,36 @@ class ProgramError(OfflineError):
 
 
 # --- the engine -------------------------------------------------------------------
+
+
+class _DiagnosticFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a message comes (test runners swap it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
+def _program_log() -> logging.Logger:
+    """Where ``pulumi.log.warn``/``error`` of the program go: ``warning: ...`` on stderr,
+    as the CLI shows diagnostics (info and debug stay quiet)."""
+    log = logging.getLogger("components.offline.program")
+    if not log.handlers:
+        handler = _StderrHandler()
+        handler.setFormatter(_DiagnosticFormatter())
+        log.addHandler(handler)
+        log.setLevel(logging.WARNING)
+        log.propagate = False
+    return log
 
 
 class RecordingMonitor(sdk.MockMonitor):  # type: ignore[misc]
@@ -464,6 +495,7 @@ def run_offline(
                 stack=stack_config.stack,
                 preview=preview,
                 monitor=monitor,
+                logger=_program_log(),
             )
             pulumi.runtime.set_all_config(values, stack_config.secret_keys)
             run_program()
