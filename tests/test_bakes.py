@@ -96,6 +96,9 @@ def test_generated_tests_run_with_a_second_stack_and_encrypted_values(
         result = make(project, "test", **({"PULUMI_STACK": stack} if stack else {}))
         assert result.returncode == 0, f"stack {stack or 'from answers'}: {result.stdout}"
         assert " passed" in result.stdout and "error" not in result.stdout.splitlines()[-1]
+    missing = make(project, "test", PULUMI_STACK="staging")
+    assert missing.returncode != 0, "PULUMI_STACK must choose the stack under test"
+    assert "no stack file Pulumi.staging.yaml" in missing.stdout
 
 
 def test_stack_file_holds_the_answers(baked: Bake) -> None:
