@@ -161,7 +161,10 @@ def new(
 
 @main.command()
 @click.argument("project_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--stack", help="Stack whose config to use (default: the only one).")
+@click.option(
+    "--stack",
+    help="Stack whose config to use (default: PULUMI_STACK, the answers file's, the only one).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print resources and outputs as JSON.")
 @click.option("--mermaid", is_flag=True, help="Print the resource graph as a Mermaid diagram.")
 @user_errors

@@ -8,11 +8,12 @@ tree, as JSON, or as a Mermaid graph.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,8 +21,31 @@ from typing import Any
 import yaml
 
 from generator.errors import PreviewError
+from generator.paths import SHARED_LAYER, blueprints_dir
 
 OFFLINE_MODULE = "components/offline.py"
+
+
+def runner_api(offline_module: Path) -> int | None:
+    """The ``RUNNER_API`` constant of an offline runner, read without importing it."""
+    try:
+        tree = ast.parse(offline_module.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return None
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "RUNNER_API" for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, int)
+        ):
+            return node.value.value
+    return None
+
+
+def expected_runner_api() -> int | None:
+    """The runner API of the projects this osbp generates (its own shared layer)."""
+    return runner_api(blueprints_dir() / SHARED_LAYER / "project" / OFFLINE_MODULE)
 
 
 @dataclass
@@ -34,9 +58,11 @@ class ProgramCapture:
     resources: list[Any]
     """``components.offline.Registration`` records: urn, type, name, parent, id, inputs..."""
     outputs: dict[str, Any]
+    invocations: list[Any] = field(default_factory=list)
+    """``components.offline.Invocation`` records: data-source token, args, provider."""
 
 
-def _load_offline(project_dir: Path) -> ModuleType:
+def load_runner(project_dir: Path) -> ModuleType:
     """The project's own ``components.offline``, imported from the project folder.
 
     The runner is a package module (it imports ``components.mocks``); the project
@@ -46,11 +72,24 @@ def _load_offline(project_dir: Path) -> ModuleType:
     path = project_dir / OFFLINE_MODULE
     if not path.is_file():
         raise PreviewError(f"{project_dir} is not an osbp project (no {OFFLINE_MODULE})")
+    found, expected = runner_api(path), expected_runner_api()
+    if found != expected:
+        raise PreviewError(
+            f"{project_dir} vendors offline runner API {found or 'unversioned'}, this osbp"
+            f" runs API {expected}: regenerate the project with this osbp (osbp update)"
+        )
     for name in [m for m in sys.modules if m == "components" or m.startswith("components.")]:
         del sys.modules[name]
     sys.path.insert(0, str(project_dir))
     try:
         return importlib.import_module("components.offline")
+    except Exception as error:  # an edited or broken vendored library
+        where = ""
+        if isinstance(error, SyntaxError) and error.filename:
+            where = f" ({error.filename}:{error.lineno})"
+        raise PreviewError(
+            f"{project_dir}: cannot load its components/ library{where}: {error}"
+        ) from None
     finally:
         sys.path.remove(str(project_dir))
 
@@ -59,8 +98,11 @@ def blueprint_of(project_dir: Path) -> str:
     answers = project_dir / ".osbp-answers.yml"
     if not answers.is_file():
         return "unknown"
-    doc = yaml.safe_load(answers.read_text(encoding="utf-8")) or {}
-    return str(doc.get("blueprint", "unknown"))
+    try:
+        doc = yaml.safe_load(answers.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        raise PreviewError(f"{answers}: invalid YAML") from None
+    return str(doc.get("blueprint", "unknown")) if isinstance(doc, dict) else "unknown"
 
 
 def capture_program(
@@ -76,7 +118,7 @@ def capture_program(
     data filled in); ``reveal_secrets`` keeps secret values instead of ``[secret]``.
     """
     project_dir = Path(project_dir).resolve()
-    offline = _load_offline(project_dir)
+    offline = load_runner(project_dir)
     try:
         run = offline.run_offline(project_dir, stack, preview=preview)
     except offline.OfflineError as error:
@@ -85,12 +127,15 @@ def capture_program(
     for resource in run.resources:
         resource.inputs = clean(resource.inputs)
         resource.outputs = clean(resource.outputs)
+    for invocation in run.invocations:
+        invocation.args = clean(invocation.args)
     return ProgramCapture(
         blueprint=blueprint_of(project_dir),
         project=run.project,
         stack=run.stack,
         resources=run.resources,
         outputs=clean(run.outputs),
+        invocations=run.invocations,
     )
 
 
@@ -104,6 +149,7 @@ def render_json(capture: ProgramCapture) -> str:
             "type": r.type,
             "name": r.name,
             "parent": r.parent,
+            "provider": r.provider,
             "dependencies": r.dependencies,
             "inputs": r.inputs,
         }
@@ -114,6 +160,9 @@ def render_json(capture: ProgramCapture) -> str:
         "project": capture.project,
         "stack": capture.stack,
         "resources": resources,
+        "invokes": [
+            {"token": i.token, "provider": i.provider, "args": i.args} for i in capture.invocations
+        ],
         "outputs": capture.outputs,
     }
     return json.dumps(document, indent=2, sort_keys=False)

@@ -8,12 +8,12 @@ the config key instead of failing later in Neutron or Cinder.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pytest
 import yaml
 
@@ -77,7 +77,12 @@ def test_the_program_reads_typed_settings(wordpress: Path) -> None:
     [
         ({"backendCidr": "10.0.1.128/25"}, "backendCidr: 10.0.1.128/25 overlaps frontendCidr"),
         ({"frontendCidr": "10.0.1.5/24"}, "frontendCidr: '10.0.1.5/24' is not an IPv4 network"),
-        ({"dbVolumeSize": "lots"}, "dbVolumeSize: 'lots' is not a whole number"),
+        # Caught before the program runs, as the Pulumi CLI checks declared types itself.
+        (
+            {"dbVolumeSize": "lots"},
+            "Pulumi.dev.yaml: Stack 'dev' with configuration key 'wordpress-3tier:dbVolumeSize'"
+            " must be of type 'integer'",
+        ),
         ({"dbVolumeSize": 0}, "dbVolumeSize: 0 is out of range (1 to 16384)"),
         ({"externalNetwork": "my net"}, "externalNetwork: 'my net' does not match"),
         ({"publicKey": "not a key"}, "publicKey: not an OpenSSH public key"),
@@ -88,7 +93,23 @@ def test_a_wrong_stack_value_stops_the_program_with_one_line(
     wordpress: Path, values: dict[str, Any], message: str
 ) -> None:
     set_config(wordpress, **values)
-    with pytest.raises(pulumi.RunError) as error:
+    with pytest.raises(Exception) as error:
         run(wordpress)
+    # The program raises pulumi.RunError; the offline runner reports it as its OfflineError.
+    assert type(error.value).__name__ == "OfflineError"
     assert str(error.value).startswith(message)
     assert "\n" not in str(error.value)
+
+
+def test_osbp_preview_reports_a_wrong_stack_value_in_one_line(wordpress: Path) -> None:
+    set_config(wordpress, backendCidr="10.0.1.128/25")
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "osbp"), "preview", str(wordpress)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: backendCidr: 10.0.1.128/25 overlaps frontendCidr (10.0.1.0/24)\n"
+    )
+    assert result.stdout == ""

@@ -1,102 +1,180 @@
-"""A simulated OpenStack cloud for Pulumi's mocks.
+"""Pulumi mocks backed by a simulated OpenStack cloud.
 
 ``OpenStackMocks`` answers the way OpenStack would (ids, fixed IPs taken from
-the subnet, floating IPs), so the values a program derives from them, cloud-init
-user data above all, are really rendered and can be checked.
+the subnet, VIPs from the VIP subnet, floating IPs, Heat outputs from the
+template: ``components.mock_resources`` and ``components.mock_data_sources``),
+so the values a program derives from them, cloud-init user data above all, are
+really rendered and can be checked.
+
+A resource type or data source the mocks do not know fails the run: a silent
+``{}`` would let an unknown value reach the nodes as the text ``None``. Every
+output the provider's schema says is always set gets a value of its type.
 """
 
 from __future__ import annotations
 
-import hashlib
-import ipaddress
-import uuid
-from collections.abc import Iterator
-from itertools import count
+import importlib
+import inspect
+import re
+import typing
+from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import pulumi
 
+from components.mock_data_sources import INVOKES
+from components.mock_resources import RESOURCES
+from components.simulated_cloud import (
+    REGION,
+    TIMESTAMP,
+    Cloud,
+    OfflineError,
+    Request,
+    autoname,
+    uid,
+)
 from components.wire import decode, reveal
 
-FLOATING_IP_RANGE = ipaddress.ip_network("203.0.113.0/24")
-"""Documentation range (RFC 5737) used for simulated floating IPs."""
+__all__ = [
+    "INVOKES",
+    "RESOURCES",
+    "OfflineError",
+    "OpenStackMocks",
+    "always_set_outputs",
+    "sdk_class",
+]
 
 
-class OfflineError(Exception):
-    """The project cannot be run offline (no stack file, encrypted config, a request
-    the simulated cloud would refuse...)."""
+# --- the provider's schema: every always-set output gets a value of its type -------
+
+
+@cache
+def sdk_class(token: str, invoke: bool = False) -> type[Any]:
+    """The Python class the SDK generated for a resource type (or a data source's result)."""
+    package, module, name = token.split(":")
+    path = f"pulumi_{package}" + ("" if module.startswith("index/") else "." + module.split("/")[0])
+    target = importlib.import_module(path)
+    if invoke:
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+        target = importlib.import_module(f"{path}.{snake}")
+        return getattr(target, name[0].upper() + name[1:] + "Result")  # type: ignore[no-any-return]
+    return getattr(target, name)  # type: ignore[no-any-return]
+
+
+@cache
+def always_set_outputs(token: str, invoke: bool = False) -> dict[str, Any]:
+    """Wire name -> type of the outputs the schema does not mark optional."""
+    cls = sdk_class(token, invoke)
+    result = {}
+    for _, prop in inspect.getmembers(cls, lambda m: isinstance(m, property)):
+        wire = getattr(prop.fget, "_pulumi_name", None)
+        hint = (prop.fget.__annotations__ or {}).get("return")
+        if wire is None or hint is None:
+            continue
+        if isinstance(hint, str):  # invoke results annotate lazily
+            if hint.startswith("Optional["):
+                continue
+            result[wire] = hint
+            continue
+        inner = typing.get_args(hint)[0] if typing.get_origin(hint) is pulumi.Output else hint
+        if typing.get_origin(inner) is typing.Union:
+            continue
+        result[wire] = inner
+    return result
+
+
+def _typed_default(wire: str, hint: Any, r: Request) -> Any:
+    origin = typing.get_origin(hint) or hint
+    text = hint if isinstance(hint, str) else ""
+    if origin is bool or text.endswith("bool"):
+        return False
+    if origin is int or text.endswith("int"):
+        return 0
+    if origin is float or text.endswith("float"):
+        return 0.0
+    if origin in (list, Sequence, typing.Sequence) or text.startswith("Sequence"):
+        return []
+    if origin in (dict, Mapping, typing.Mapping) or text.startswith("Mapping"):
+        return {}
+    if origin is not str and not text.endswith("str"):
+        return {}
+    if wire == "name":
+        return autoname(r)
+    if wire == "region":
+        return REGION
+    if wire.endswith("Id") or wire == "id":
+        return uid(r.token, r.name, wire)
+    if wire.endswith("At") or wire in ("created", "updated", "date", "lastModified"):
+        return TIMESTAMP
+    return ""
+
+
+def fill_schema(r: Request, values: dict[str, Any], *, invoke: bool = False) -> dict[str, Any]:
+    """``values`` completed with a typed value for every always-set output still missing."""
+    filled = dict(values)
+    for wire, hint in always_set_outputs(r.token, invoke).items():
+        if filled.get(wire) is None:
+            filled[wire] = _typed_default(wire, hint, r)
+    return filled
+
+
+# --- the mocks ----------------------------------------------------------------------
 
 
 class OpenStackMocks(pulumi.runtime.Mocks):
     """Answers like an OpenStack cloud: what the program reads back must be real-looking.
 
     In preview mode nothing is computed, as in ``pulumi preview``: ids and
-    attributes only the cloud can tell stay unknown.
+    attributes only the cloud can tell stay unknown (data sources still answer).
     """
 
     def __init__(self, preview: bool = False) -> None:
         self.preview = preview
-        self._subnets: dict[str, ipaddress.IPv4Network] = {}
-        self._next_host: dict[str, Iterator[int]] = {}
-        self._floating_ips = FLOATING_IP_RANGE.hosts()
+        self.cloud = Cloud()
+        self._ids: set[str] = set()
+
+    def _new_id(self, token: str, name: str) -> str:
+        """Stable per type and name; unique even when two parents reuse a child's name."""
+        resource_id, n = uid(token, name), 1
+        while resource_id in self._ids:
+            resource_id, n = uid(token, name, n), n + 1
+        self._ids.add(resource_id)
+        return resource_id
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
+        if args.custom is False:  # a component: nothing for the cloud to do
+            return None, inputs
+        if args.typ.startswith("pulumi:providers:"):
+            return (None if self.preview else self._new_id(args.typ, args.name)), inputs
+        handler = RESOURCES.get(args.typ)
+        if handler is None:
+            raise OfflineError(
+                f"the simulated cloud does not know {args.typ} ({args.name}):"
+                " add what OpenStack computes for it to components/mock_resources.py"
+            )
         if self.preview:
             return None, inputs
-        resource_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{args.typ}::{args.name}"))
-        computed = self._computed(args.typ, resource_id, inputs)
-        return resource_id, {**inputs, **computed}
+        resource_id = args.resource_id or self._new_id(args.typ, args.name)
+        request = Request(args.typ, args.name, resource_id, reveal(decode(inputs)))
+        computed = handler(self.cloud, request)
+        return resource_id, fill_schema(request, {**inputs, **computed})
 
     def call(
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        if args.token.endswith("/getNetwork:getNetwork"):
-            name = args.args.get("name", "network")
-            network_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"network::{name}"))
-            return {"id": network_id, "name": name, "external": args.args.get("external")}, []
-        return {}, []
-
-    def _computed(
-        self, type_token: str, resource_id: str, inputs: dict[str, Any]
-    ) -> dict[str, Any]:
-        kind = type_token.split(":")[-1]
-        if kind == "Subnet":
-            network = ipaddress.ip_network(reveal(decode(inputs["cidr"])))
-            self._subnets[resource_id] = network  # type: ignore[assignment]
-            self._next_host[resource_id] = count(10)
-            gateway = "" if inputs.get("noGateway") else str(network.network_address + 1)
-            return {"gatewayIp": gateway}
-        if kind == "Port":
-            addresses = [
-                self._allocate(fixed.get("subnetId")) for fixed in inputs.get("fixedIps", [])
-            ]
-            return {"allFixedIps": addresses, "macAddress": _mac_address(resource_id)}
-        if kind == "FloatingIp":
-            return {"address": str(next(self._floating_ips))}
-        if kind in ("RandomPassword", "RandomString"):
-            return {"result": _mock_secret(resource_id, int(inputs.get("length", 16)))}
-        if kind == "Keypair":
-            return {"fingerprint": "00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00"}
-        return {}
-
-    def _allocate(self, subnet_id: str | None) -> str:
-        if subnet_id not in self._subnets:
-            raise OfflineError(f"port on unknown subnet {subnet_id!r}: create the subnet first")
-        network = self._subnets[subnet_id]
-        return str(network.network_address + next(self._next_host[subnet_id]))
-
-
-def _mock_secret(resource_id: str, length: int) -> str:
-    """Distinct per resource, so a test can tell one leaked secret from another."""
-    digest = hashlib.sha256(resource_id.encode()).hexdigest()
-    return ("Mock" + digest)[:length]
-
-
-def _mac_address(resource_id: str) -> str:
-    tail = resource_id.replace("-", "")[:6]
-    return "fa:16:3e:" + ":".join(tail[i : i + 2] for i in range(0, 6, 2))
-
-
+        handler = INVOKES.get(args.token)
+        if handler is None:
+            raise OfflineError(
+                f"the simulated cloud does not answer {args.token}:"
+                " add the data source to components/mock_data_sources.py"
+            )
+        request = Request(
+            args.token, args.token.rsplit(":", 1)[-1], "", reveal(decode(dict(args.args)))
+        )
+        answer = {key: value for key, value in args.args.items() if value is not None}
+        answer.update(handler(self.cloud, request))
+        return fill_schema(request, answer, invoke=True), []

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pulumi
-from pulumi.runtime import rpc
+from components import sdk_internals as sdk
 
 UNKNOWN = "(known after apply)"
 """How a value that only the cloud can tell (an id, an address) is shown in a preview."""
@@ -25,13 +24,13 @@ class Secret:
 
 def decode(value: Any) -> Any:
     """Turn wire values into plain Python: secrets wrapped, unknowns as ``UNKNOWN``."""
+    if sdk.is_secret_wire(value):
+        return Secret(decode(value.get("value")))
     if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
-            return Secret(decode(value.get("value")))
         return {key: decode(item) for key, item in value.items()}
     if isinstance(value, list):
         return [decode(item) for item in value]
-    if value == rpc.UNKNOWN or isinstance(value, pulumi.output.Unknown):
+    if sdk.is_unknown_wire(value):
         return UNKNOWN
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -58,5 +57,3 @@ def mask(value: Any, placeholder: str = "[secret]") -> Any:
     if isinstance(value, list):
         return [mask(item, placeholder) for item in value]
     return value
-
-

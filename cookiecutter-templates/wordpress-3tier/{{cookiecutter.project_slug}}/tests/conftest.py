@@ -1,4 +1,9 @@
-"""Shared fixtures: the program run offline, as `pulumi up` and as `pulumi preview`."""
+"""Shared fixtures: the program run offline, as `pulumi up` and as `pulumi preview`.
+
+The stack under test is ``PULUMI_STACK``, else the one named in
+``.osbp-answers.yml``, else the only ``Pulumi.<stack>.yaml``
+(``components.offline.choose_stack``).
+"""
 
 from __future__ import annotations
 
@@ -19,19 +24,29 @@ def project_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def config() -> dict[str, str]:
-    """This stack's configuration by key (``frontendCidr``), defaults applied."""
-    stack = read_stack_config(PROJECT_DIR)
-    return {key.split(":", 1)[1]: value for key, value in stack.values.items()}
+def stack() -> str:
+    """The stack under test."""
+    return read_stack_config(PROJECT_DIR).stack
 
 
 @pytest.fixture(scope="session")
-def deployed() -> OfflineRun:
+def config(stack: str) -> dict[str, str]:
+    """This stack's configuration by key (``frontendCidr``), defaults applied; secret
+    values read as their offline mock value."""
+    stack_config = read_stack_config(PROJECT_DIR, stack)
+    own = f"{stack_config.project}:"
+    return {
+        key[len(own) :]: value for key, value in stack_config.values.items() if key.startswith(own)
+    }
+
+
+@pytest.fixture(scope="session")
+def deployed(stack: str) -> OfflineRun:
     """What `pulumi up` would create, with cloud-computed values (ids, IPs) simulated."""
-    return run_offline(PROJECT_DIR)
+    return run_offline(PROJECT_DIR, stack)
 
 
 @pytest.fixture(scope="session")
-def previewed() -> OfflineRun:
+def previewed(stack: str) -> OfflineRun:
     """What `pulumi preview` would show: cloud-computed values unknown."""
-    return run_offline(PROJECT_DIR, preview=True)
+    return run_offline(PROJECT_DIR, stack, preview=True)
