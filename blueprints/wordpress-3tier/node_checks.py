@@ -160,7 +160,7 @@ def site(c: Cluster) -> dict[str, str]:
     }
 
 
-def http(
+def request(
     c: Cluster,
     method: str,
     path: str,
@@ -194,12 +194,12 @@ def http(
 
 
 def installed_at_boot(c: Cluster) -> str:
-    code, _, body, _ = http(c, "GET", "/wp-admin/install.php")
+    code, _, body, _ = request(c, "GET", "/wp-admin/install.php")
     c.save("wordpress-install.php.html", body)
     if code != 200 or "Already Installed" not in body:
         title = re.search(r"<title>([^<]*)</title>", body)
         raise CheckFailed(f"install.php: HTTP {code}, {title[1] if title else body[:120]!r}")
-    code, headers, body, _ = http(c, "GET", "/")
+    code, headers, body, _ = request(c, "GET", "/")
     if code != 200 or "<html" not in body or "Error establishing" in body:
         raise CheckFailed(f"front page for {site(c)['url']}: HTTP {code} {headers.get('location')}")
     return f"install.php: Already Installed; {site(c)['url']}/ serves the site (HTTP 200)"
@@ -213,7 +213,7 @@ def admin_logs_in(c: Cluster) -> str:
         form = urllib.parse.urlencode(
             {"log": s["user"], "pwd": password, "wp-submit": "Log In", "testcookie": "1"}
         )
-        code, headers, body, _ = http(c, "POST", "/wp-login.php", form, {
+        code, headers, body, _ = request(c, "POST", "/wp-login.php", form, {
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": "wordpress_test_cookie=WP%20Cookie%20check",
         })  # fmt: skip
@@ -230,7 +230,7 @@ def admin_logs_in(c: Cluster) -> str:
 
 
 def https_with_own_certificate(c: Cluster) -> str:
-    code, _, body, cert = http(c, "GET", "/", tls=True)
+    code, _, body, cert = request(c, "GET", "/", tls=True)
     if code != 200 or "<html" not in body or cert is None:
         raise CheckFailed(f"https://{site(c)['host']}/: HTTP {code}")
     served = hashlib.sha256(cert).hexdigest()

@@ -135,7 +135,7 @@ def metadata_root_only(client: str, server: str) -> Check:
         url = f"http://{METADATA}:{STAND_IN_PORT}/openstack/latest/user_data"
         fetch = (
             "python3 -c 'import urllib.request; print(urllib.request.urlopen("
-            f'"{url}", timeout=8).read().decode())\''
+            f'"{url}", timeout=8).read().decode().strip())\''
         )
         counter = "nft list chain inet osbp_metadata output | grep -o 'packets [0-9]*' | head -1"
         try:
