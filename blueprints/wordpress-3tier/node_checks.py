@@ -12,6 +12,7 @@ from secrets import token_hex
 from tests.nodes.checks import Check, CheckFailed, Cluster
 from tests.nodes.roles import BlueprintChecks, register
 from tests.nodes.roles.common import (
+    LOG_PROBLEM,
     base_checks,
     metadata_root_only,
     no_secret_in_clear,
@@ -314,6 +315,10 @@ def replacement_applies_new_password(c: Cluster) -> str:
     c.save("mysql-replacement-cloud-init-status.txt", status)
     if "status: done" not in status:
         raise CheckFailed(f"replacement: {status.strip()[-200:]}")
+    log = c.sh_ok(DB, "cat /var/log/cloud-init.log", timeout=120)
+    problems = [ln for ln in log.splitlines() if LOG_PROBLEM.search(ln)]
+    if problems:
+        raise CheckFailed(f"replacement's cloud-init.log: {' || '.join(problems[:3])}")
     site_url = c.sh_ok(DB, """mysql -Nse "select option_value from wordpress.wp_options
                                         where option_name='siteurl'" """).strip()  # fmt: skip
     if site_url != site(c)["url"]:
@@ -328,7 +333,7 @@ register(
     BlueprintChecks(
         name="wordpress-3tier",
         forwards={WEB: [80, 443]},
-        budget_seconds=900,
+        budget_seconds=1200,
         checks=[
             *base_checks(DB),
             *base_checks(WEB),

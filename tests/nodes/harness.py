@@ -281,8 +281,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     budget = IMAGE_BUDGET_SECONDS + sum(s.checks.budget_seconds for s in suites)
-    for suite in suites:
-        say(report(suite))
+    if len(suites) > 1:
+        for suite in suites:
+            say(report(suite))
     failed = [s for s in suites if not s.passed]
     say(f"RESULT {len(suites) - len(failed)} of {len(suites)} suite(s) passed "
         f"in {elapsed():.0f}s (budget {budget}s)")  # fmt: skip
