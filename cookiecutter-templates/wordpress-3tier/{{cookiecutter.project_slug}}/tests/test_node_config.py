@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 import yaml
@@ -42,12 +43,12 @@ def test_database_never_falls_back_to_the_root_disk(deployed: OfflineRun) -> Non
     assert "RequiresMountsFor=/srv/mysql" in unit["content"]
 
 
-def test_a_changed_password_reaches_mariadb(deployed: OfflineRun) -> None:
+def test_a_changed_password_reaches_mariadb(deployed: OfflineRun, config: dict[str, str]) -> None:
     sql = written(cloud_config(deployed, "mysql"), "/root/wordpress-db.sql")
     password = secret(deployed, "db-password")
-    assert f"ALTER USER 'wordpress'@'10.0.1.0/255.255.255.0' IDENTIFIED BY '{password}';" in (
-        sql["content"]
-    )
+    subnet = ipaddress.ip_network(config["frontendCidr"])
+    account = f"'wordpress'@'{subnet.network_address}/{subnet.netmask}'"
+    assert f"ALTER USER {account} IDENTIFIED BY '{password}';" in sql["content"]
     assert sql["permissions"] == "0600"
 
 
