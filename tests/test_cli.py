@@ -148,7 +148,7 @@ def test_preview_prints_the_tree_and_counts(project: Path) -> None:
     assert (
         "  + osbp:Server mysql\n    + openstack:Volume mysql-data  name=mysql-data size=20" in out
     )
-    assert "22 resources to create:" in out
+    assert "23 resources to create:" in out
     assert "    2 openstack:compute/instance:Instance" in out
     assert "  site_url: (known after apply)" in out
 

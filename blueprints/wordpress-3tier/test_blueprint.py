@@ -44,7 +44,7 @@ def test_resource_counts(default_preview: dict[str, Any]) -> None:
     assert counts["openstack:compute/volumeAttach:VolumeAttach"] == 1
     assert counts["openstack:networking/floatingIpAssociate:FloatingIpAssociate"] == 1
     assert counts["openstack:networking/network:Network"] == 2
-    assert counts["random:index/randomPassword:RandomPassword"] == 2
+    assert counts["random:index/randomPassword:RandomPassword"] == 3
 
 
 def test_the_volume_is_attached_to_the_mysql_instance(default_preview: dict[str, Any]) -> None:

@@ -27,6 +27,15 @@ class Cluster:
     ssh: dict[str, Ssh]
     logdir: Path
     memo: dict[str, Any] = field(default_factory=dict)  # facts shared between checks
+    # replace(role, user_data): stop the role's server and boot a new one (fresh root disk,
+    # new instance id, the same data volumes and addresses) with this user data, as a
+    # `pulumi up` that changes a node's configuration does; waits for its cloud-init
+    replacer: Callable[[str, str], None] | None = None
+
+    def replace(self, role: str, user_data: str) -> None:
+        if self.replacer is None:
+            raise CheckFailed("this run cannot replace nodes")
+        self.replacer(role, user_data)
 
     def sh(self, role: str, script: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
         return self.ssh[role].run(script, timeout=timeout)

@@ -1,11 +1,12 @@
-# Node tests: boot each node role of a baked blueprint in qemu VMs with the generated cloud-init
+# Node tests: boot each node role of every blueprint in qemu VMs with the generated cloud-init
 # and check the services from the host. Included from the top Makefile; paths are computed from
 # this fragment's own directory. Needs root, qemu-system-x86, qemu-utils, mmdebstrap,
 # cloud-image-utils, dpkg-dev (see tests/nodes/README.md).
 NODES_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 NODES_ROOT := $(abspath $(NODES_DIR)/../..)
 NODES_PYTHON ?= $(NODES_ROOT)/.venv/bin/python
-NODES_BLUEPRINT ?= wordpress-3tier
+# BLUEPRINTS="a b" picks blueprints of the catalog; empty = all of them
+BLUEPRINTS ?=
 
 NODES_PACKAGES := qemu-system-x86 qemu-utils mmdebstrap cloud-image-utils dpkg-dev openssh-client
 
@@ -18,10 +19,10 @@ nodes-deps:
 	if [ -n "$$missing" ]; then apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
 
-## make nodes       boot the blueprint's node roles in qemu VMs and check them (warm ~5 min)
+## make nodes       boot every blueprint's nodes in qemu VMs and check them (BLUEPRINTS=... to pick)
 nodes: install nodes-deps
-	cd $(NODES_ROOT) && $(NODES_PYTHON) -m tests.nodes $(NODES_BLUEPRINT)
+	cd $(NODES_ROOT) && $(NODES_PYTHON) -m tests.nodes $(BLUEPRINTS)
 
-## make nodes-negative  negative control: a wrong DB password must make the checks fail
-nodes-negative: install nodes-deps
-	cd $(NODES_ROOT) && $(NODES_PYTHON) -m tests.nodes $(NODES_BLUEPRINT) --negative
+# The negative controls now run inside `make nodes`, in the same boots as the positive checks.
+nodes-negative:
+	@echo "nodes-negative: the negative controls run within 'make nodes' (nothing to do)"

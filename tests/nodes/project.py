@@ -4,6 +4,7 @@ import ipaddress
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,23 +60,39 @@ def _get(record: Any, kind: str, key: str) -> Any:
     return _plain((getattr(record, kind) or {}).get(key))
 
 
-def deployment_from_capture(blueprint: str, resources: list[Any]) -> Deployment:
-    """Map the captured resources onto nodes: role, user data, address, data disks."""
+def port_address(port: Any, subnets: list[ipaddress.IPv4Network]) -> ipaddress.IPv4Interface:
+    """A port's first fixed address with the prefix of the subnet it is on."""
+    ip = ipaddress.ip_address(_get(port, "outputs", "allFixedIps")[0])
+    net = next((n for n in subnets if ip in n), None)
+    if net is None:
+        raise RuntimeError(f"port {port.name}: {ip} is on none of the program's subnets")
+    return ipaddress.IPv4Interface(f"{ip}/{net.prefixlen}")
+
+
+def deployment_from_capture(
+    blueprint: str,
+    resources: list[Any],
+    extra_nodes: Callable[[list[Any]], list[NodeSpec]] | None = None,
+) -> Deployment:
+    """Map the captured resources onto nodes: role, user data, addresses, data disks.
+
+    ``extra_nodes`` (a blueprint's ``node_checks.py``) adds the servers that are not Pulumi
+    Instances, e.g. those a Heat stack creates from user data the program rendered.
+    """
     by_type: dict[str, list[Any]] = {}
     for r in resources:
         by_type.setdefault(r.type, []).append(r)
     ports = {r.id: r for r in by_type.get(PORT, [])}
     volumes = {r.id: r for r in by_type.get(VOLUME, [])}
-    subnets = [ipaddress.ip_network(_get(s, "inputs", "cidr")) for s in by_type.get(SUBNET, [])]
+    subnets = [ipaddress.IPv4Network(_get(s, "inputs", "cidr")) for s in by_type.get(SUBNET, [])]
     nodes = []
     for inst in by_type.get(INSTANCE, []):
         role = (_get(inst, "inputs", "metadata") or {}).get(ROLE_KEY)
         if not role:
             raise RuntimeError(f"instance {inst.name} has no {ROLE_KEY} metadata")
         nics = _get(inst, "inputs", "networks") or []
-        port = ports[nics[0]["port"]]
-        ip = ipaddress.ip_address(_get(port, "outputs", "allFixedIps")[0])
-        net = next(n for n in subnets if ip in n)
+        if not nics or any("port" not in nic for nic in nics):
+            raise RuntimeError(f"instance {inst.name}: every network must be given as a port")
         disks = [
             DataDisk(
                 serial=str(a_vol)[:20],
@@ -90,19 +107,32 @@ def deployment_from_capture(blueprint: str, resources: list[Any]) -> Deployment:
                 role=role,
                 hostname=_get(inst, "inputs", "name") or role,
                 user_data=_get(inst, "inputs", "userData"),
-                address=ipaddress.IPv4Interface(f"{ip}/{net.prefixlen}"),
+                addresses=[port_address(ports[nic["port"]], subnets) for nic in nics],
                 disks=disks,
             )
         )
+    if extra_nodes is not None:
+        nodes += extra_nodes(resources)
     if not nodes:
-        raise RuntimeError("the program declares no compute instances")
+        raise RuntimeError("the program declares no servers")
+    _unique_roles(nodes)
     secrets = {
         r.name: str(_get(r, "outputs", "result"))
         for r in by_type.get(PASSWORD, [])
         if _get(r, "outputs", "result")
     }
     say(
-        f"captured {len(resources)} resources: roles {[n.role for n in nodes]}, "
+        f"captured {len(resources)} resources: nodes {[n.role for n in nodes]}, "
         f"{len(secrets)} secret(s)"
     )
     return Deployment(blueprint=blueprint, nodes=nodes, secrets=secrets)
+
+
+def _unique_roles(nodes: list[NodeSpec]) -> None:
+    """Several servers of one role (workers) are told apart as ``<role>-1``, ``<role>-2``..."""
+    roles = [n.role for n in nodes]
+    seen: dict[str, int] = {}
+    for node in nodes:
+        if roles.count(node.role) > 1:
+            seen[node.role] = seen.get(node.role, 0) + 1
+            node.role = f"{node.role}-{seen[node.role]}"

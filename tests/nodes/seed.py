@@ -21,27 +21,31 @@ def mgmt_mac(index: int) -> str:
     return f"52:54:00:00:00:{index + 0x10:02x}"
 
 
-def private_mac(index: int) -> str:
-    return f"52:54:00:00:01:{index + 0x10:02x}"
+def private_mac(index: int, nic: int = 0) -> str:
+    return f"52:54:00:00:{nic + 1:02x}:{index + 0x10:02x}"
 
 
 def network_config(node: NodeSpec, index: int, segment: ipaddress.IPv4Network) -> str:
-    cfg = {
-        "version": 2,
-        "ethernets": {
-            "mgmt": {  # host-forwarded SSH/HTTP only: no default route, no outside access
-                "match": {"macaddress": mgmt_mac(index)},
-                "set-name": "eth0",
-                "addresses": [MGMT_ADDRESS],
-            },
-            "private": {
-                "match": {"macaddress": private_mac(index)},
-                "set-name": "eth1",
-                "addresses": [f"{node.address.ip}/{segment.prefixlen}"],
-            },
+    """NIC 0: management (host forwards only); NIC 1..n: the node's ports, in order.
+
+    The first port gets the segment's prefix (the router stand-in, see
+    ``Deployment.segment_network``), the others their own subnet's.
+    """
+    ethernets: dict[str, object] = {
+        "mgmt": {  # host-forwarded SSH/HTTP only: no default route, no outside access
+            "match": {"macaddress": mgmt_mac(index)},
+            "set-name": "eth0",
+            "addresses": [MGMT_ADDRESS],
         },
     }
-    return yaml.safe_dump(cfg, sort_keys=False)
+    for nic, address in enumerate(node.addresses):
+        prefix = segment.prefixlen if nic == 0 else address.network.prefixlen
+        ethernets[f"private{nic}"] = {
+            "match": {"macaddress": private_mac(index, nic)},
+            "set-name": f"eth{nic + 1}",
+            "addresses": [f"{address.ip}/{prefix}"],
+        }
+    return yaml.safe_dump({"version": 2, "ethernets": ethernets}, sort_keys=False)
 
 
 def meta_data(node: NodeSpec, run_id: str, ssh_public_key: str) -> str:
@@ -59,13 +63,16 @@ def make_seed(
     node: NodeSpec, index: int, segment: ipaddress.IPv4Network, run_id: str,
     ssh_public_key: str, workdir: Path,
 ) -> Path:  # fmt: skip
-    """Write the three seed files and pack them into a NoCloud ISO; return its path."""
-    d = workdir / f"seed-{node.role}"
+    """Write the three seed files and pack them into a NoCloud ISO; return its path.
+
+    ``run_id`` makes the instance id: a new one is a new server (a replacement) to cloud-init.
+    """
+    d = workdir / f"seed-{node.role}-{run_id}"
     d.mkdir(parents=True, exist_ok=True)
     (d / "user-data").write_text(node.user_data)
     (d / "meta-data").write_text(meta_data(node, run_id, ssh_public_key))
     (d / "network-config").write_text(network_config(node, index, segment))
-    iso = workdir / f"{node.role}-seed.iso"
+    iso = workdir / f"{node.role}-{run_id}-seed.iso"
     subprocess.run(
         ["cloud-localds", "-N", str(d / "network-config"), str(iso),
          str(d / "user-data"), str(d / "meta-data")],

@@ -1,4 +1,4 @@
-"""What the harness boots: one NodeSpec per node role, as the generated program describes it."""
+"""What the harness boots: one NodeSpec per node, as the generated program describes it."""
 
 import ipaddress
 from dataclasses import dataclass, field
@@ -12,11 +12,20 @@ class DataDisk:
 
 @dataclass
 class NodeSpec:
-    role: str
+    """One server: a Pulumi Instance, or a server another service creates (e.g. Heat) from
+    user data the program rendered (see ``BlueprintChecks.extra_nodes``)."""
+
+    role: str  # unique per deployment: the name checks use
     hostname: str
     user_data: str  # the rendered #cloud-config, byte for byte what the program produced
-    address: ipaddress.IPv4Interface  # private address with its subnet's prefix
+    # private addresses with their subnet's prefix, one per port, in the server's NIC order
+    addresses: list[ipaddress.IPv4Interface]
     disks: list[DataDisk] = field(default_factory=list)
+
+    @property
+    def address(self) -> ipaddress.IPv4Interface:
+        """The first port's address (where the node's services are reached by default)."""
+        return self.addresses[0]
 
 
 @dataclass
@@ -36,11 +45,12 @@ class Deployment:
     def segment_network(self) -> ipaddress.IPv4Network:
         """Smallest network holding every node's subnet: the harness's stand-in for the router.
 
-        The VMs share one L2 segment and get this prefix, so each reaches the other subnets
-        directly, with its own source address, as through an OpenStack router (which does not
-        NAT between a project's subnets).
+        The VMs share one L2 segment. Each node's first NIC gets this prefix, so it reaches the
+        other subnets directly, with its own source address, as through an OpenStack router
+        (which does not NAT between a project's subnets); further NICs keep their subnet's
+        prefix, whose more specific route wins for their own subnet.
         """
-        nets = [n.address.network for n in self.nodes]
+        nets = [a.network for n in self.nodes for a in n.addresses]
         net = nets[0]
         while not all(x.subnet_of(net) for x in nets):
             net = net.supernet()

@@ -69,6 +69,8 @@ key_pair = (
 # Secrets are generated here and travel encrypted in the state, never in config files.
 db_password = random.RandomPassword("db-password", length=32, special=False)
 wordpress_salt = random.RandomPassword("wordpress-salt", length=64, special=False)
+admin_password = random.RandomPassword("wordpress-admin-password", length=24, special=False)
+SITE_URL = "http://blog.example.org"  # stand-in until the floating IP is allocated first
 
 
 def mariadb_host_pattern(cidr: str) -> str:
@@ -114,6 +116,10 @@ wordpress = Server(
                 "db_host": mysql.private_ip,
                 "db_password": db_password.result,
                 "auth_salt": wordpress_salt.result,
+                "admin_user": "admin",
+                "admin_email": "admin@example.com",
+                "admin_password": admin_password.result,
+                "site_url": SITE_URL,
             },
         ),
     ),

@@ -1,0 +1,115 @@
+"""The node harness's own logic, without booting anything (part of the fast suite)."""
+
+import ipaddress
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.nodes import harness, roles
+from tests.nodes.image import Image
+from tests.nodes.project import ATTACH, INSTANCE, PORT, SUBNET, VOLUME, deployment_from_capture
+from tests.nodes.reuse import result_key
+from tests.nodes.seed import network_config, private_mac
+from tests.nodes.spec import NodeSpec
+
+
+def record(
+    type_: str, name: str, inputs: dict[str, Any], outputs: dict[str, Any] | None = None
+) -> Any:
+    return SimpleNamespace(type=type_, name=name, id=f"id-{name}", inputs=inputs,
+                           outputs=outputs or {})  # fmt: skip
+
+
+def capture(networks_of_master: list[dict[str, str]] | None = None) -> list[Any]:
+    return [
+        record(SUBNET, "front", {"cidr": "10.0.1.0/24"}),
+        record(SUBNET, "storage", {"cidr": "10.0.9.0/24"}),
+        record(PORT, "master-front", {}, {"allFixedIps": ["10.0.1.10"]}),
+        record(PORT, "master-storage", {}, {"allFixedIps": ["10.0.9.10"]}),
+        record(PORT, "worker-a", {}, {"allFixedIps": ["10.0.1.11"]}),
+        record(PORT, "worker-b", {}, {"allFixedIps": ["10.0.1.12"]}),
+        record(INSTANCE, "master", {
+            "metadata": {"osbp-role": "master"}, "userData": "#cloud-config\n", "name": "m",
+            "networks": networks_of_master
+            or [{"port": "id-master-front"}, {"port": "id-master-storage"}],
+        }),
+        record(INSTANCE, "worker-a", {"metadata": {"osbp-role": "worker"}, "userData": "#w\n",
+                                      "networks": [{"port": "id-worker-a"}]}),
+        record(INSTANCE, "worker-b", {"metadata": {"osbp-role": "worker"}, "userData": "#w\n",
+                                      "networks": [{"port": "id-worker-b"}]}),
+        record(ATTACH, "data", {"instanceId": "id-master",
+                                "volumeId": "id-0123456789abcdefghijklmnop"}),
+        record(VOLUME, "0123456789abcdefghijklmnop", {"size": 7}),
+    ]  # fmt: skip
+
+
+def heat_workers(resources: list[Any]) -> list[NodeSpec]:
+    """What a blueprint whose workers Heat creates would return from the captured stack."""
+    return [
+        NodeSpec("spark-worker", "sw", "#cloud-config\n", [ipaddress.IPv4Interface("10.0.1.50/24")])
+    ]
+
+
+def test_nodes_get_every_port_their_disks_and_extra_servers() -> None:
+    deployment = deployment_from_capture("bp", capture(), heat_workers)
+    by_role = {n.role: n for n in deployment.nodes}
+    assert sorted(by_role) == ["master", "spark-worker", "worker-1", "worker-2"]
+    master = by_role["master"]
+    assert [str(a) for a in master.addresses] == ["10.0.1.10/24", "10.0.9.10/24"]
+    assert [(d.serial, d.size_gib) for d in master.disks] == [("id-0123456789abcdefg", 7)]
+    assert master.hostname == "m"
+    assert deployment.segment_network() == ipaddress.ip_network("10.0.0.0/20")
+
+
+def test_a_network_given_without_a_port_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="every network must be given as a port"):
+        deployment_from_capture("bp", capture([{"uuid": "net"}]))
+
+
+def test_first_nic_on_the_router_segment_further_nics_on_their_subnet() -> None:
+    node = NodeSpec("m", "m", "", [ipaddress.IPv4Interface("10.0.1.10/24"),
+                                   ipaddress.IPv4Interface("10.0.9.10/24")])  # fmt: skip
+    config = yaml.safe_load(network_config(node, 2, ipaddress.IPv4Network("10.0.0.0/20")))
+    nics = config["ethernets"]
+    assert nics["private0"]["addresses"] == ["10.0.1.10/20"]
+    assert nics["private1"]["addresses"] == ["10.0.9.10/24"]
+    assert [nics[n]["set-name"] for n in ("mgmt", "private0", "private1")] == [
+        "eth0",
+        "eth1",
+        "eth2",
+    ]
+    assert nics["private1"]["match"]["macaddress"] == private_mac(2, 1) != private_mac(2, 0)
+
+
+def test_any_change_to_the_rendered_configuration_changes_the_result_key(tmp_path: Path) -> None:
+    checks = tmp_path / "node_checks.py"
+    checks.write_text("checks = 1\n")
+    image = Image(tmp_path / "image-a")
+    deployment = deployment_from_capture("bp", capture())
+    key = result_key(deployment, image, checks)
+    assert key == result_key(deployment, image, checks)
+    deployment.nodes[0].user_data += "# changed\n"
+    changed = result_key(deployment, image, checks)
+    assert changed != key
+    assert result_key(deployment, Image(tmp_path / "image-b"), checks) != changed
+    checks.write_text("checks = 2\n")
+    assert result_key(deployment, image, checks) != changed
+
+
+def test_every_blueprint_of_the_catalog_has_node_checks() -> None:
+    for name in harness.catalog_names():
+        assert roles.for_blueprint(name).checks, name
+
+
+def test_a_blueprint_without_node_checks_is_an_error_not_a_skip(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(roles, "BLUEPRINTS", tmp_path)
+    monkeypatch.setattr(harness, "catalog_names", lambda: ["new-blueprint"])
+    assert harness.main(["new-blueprint"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: blueprint new-blueprint has no node checks")
+    assert harness.main(["not-in-catalog"]) == 2
