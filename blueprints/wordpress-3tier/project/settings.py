@@ -22,6 +22,12 @@ class Settings:
     """Cinder volume type; empty uses the cloud's default type."""
     public_key: str
     """SSH public key installed on both nodes; empty installs none."""
+    protect_data: bool
+    """Protect the database volume from deletion."""
+    admin_user: str
+    admin_email: str
+    site_hostname: str
+    """Host name of the site; empty serves it under the floating IP."""
 
     @classmethod
     def load(cls) -> Settings:
@@ -37,4 +43,8 @@ class Settings:
             db_volume_size=config.require_int("dbVolumeSize"),
             db_volume_type=config.get("dbVolumeType") or "",
             public_key=config.get("publicKey") or "",
+            protect_data=config.get_bool("protectData") is not False,
+            admin_user=config.require("adminUser"),
+            admin_email=config.require("adminEmail"),
+            site_hostname=config.get("siteHostname") or "",
         )

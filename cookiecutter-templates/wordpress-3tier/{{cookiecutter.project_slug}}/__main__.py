@@ -25,6 +25,7 @@ from components import (
     SecurityGroupArgs,
     Server,
     ServerArgs,
+    physical_name,
 )
 from settings import Settings
 
@@ -61,7 +62,7 @@ db_firewall = SecurityGroup(
 )
 
 key_pair = (
-    openstack.compute.Keypair("admin", public_key=settings.public_key)
+    openstack.compute.Keypair("admin", name=physical_name("admin"), public_key=settings.public_key)
     if settings.public_key
     else None
 )
@@ -69,6 +70,7 @@ key_pair = (
 # Secrets are generated here and travel encrypted in the state, never in config files.
 db_password = random.RandomPassword("db-password", length=32, special=False)
 wordpress_salt = random.RandomPassword("wordpress-salt", length=64, special=False)
+admin_password = random.RandomPassword("wordpress-admin-password", length=24, special=False)
 
 
 def mariadb_host_pattern(cidr: str) -> str:
@@ -77,6 +79,7 @@ def mariadb_host_pattern(cidr: str) -> str:
     return f"{network.network_address}/{network.netmask}"
 
 
+# Database tier: MySQL on the backend network, its data on a protected volume.
 mysql = Server(
     "mysql",
     ServerArgs(
@@ -87,7 +90,9 @@ mysql = Server(
         security_groups=[db_firewall],
         key_pair=key_pair.name if key_pair else None,
         data_volume=DataVolumeArgs(
-            size_gb=settings.db_volume_size, volume_type=settings.db_volume_type or None
+            size_gb=settings.db_volume_size,
+            volume_type=settings.db_volume_type or None,
+            protect=settings.protect_data,
         ),
         cloud_config=CloudConfig(
             "cloud-init/mysql.yaml",
@@ -99,6 +104,13 @@ mysql = Server(
     ),
 )
 
+# Web tier: the floating IP comes first, so the site is installed under its final URL.
+site = PublicAddress("wordpress", PublicAddressArgs(pool=settings.external_network))
+site_url = (
+    f"http://{settings.site_hostname}"
+    if settings.site_hostname
+    else pulumi.Output.concat("http://", site.address)
+)
 wordpress = Server(
     "wordpress",
     ServerArgs(
@@ -108,23 +120,26 @@ wordpress = Server(
         network=frontend,
         security_groups=[web_firewall],
         key_pair=key_pair.name if key_pair else None,
+        public_address=site,
         cloud_config=CloudConfig(
             "cloud-init/wordpress.yaml",
             {
                 "db_host": mysql.private_ip,
                 "db_password": db_password.result,
                 "auth_salt": wordpress_salt.result,
+                "site_url": site_url,
+                "admin_user": settings.admin_user,
+                "admin_email": settings.admin_email,
+                "admin_password": admin_password.result,
             },
         ),
     ),
 )
-site = PublicAddress(
-    "wordpress",
-    PublicAddressArgs(port_id=wordpress.port_id, network=frontend, pool=settings.external_network),
-)
 
-pulumi.export("site_url", pulumi.Output.concat("http://", site.address, "/"))
+pulumi.export("site_url", pulumi.Output.concat(site_url, "/"))
 pulumi.export("wordpress_public_ip", site.address)
 pulumi.export("wordpress_private_ip", wordpress.private_ip)
 pulumi.export("mysql_private_ip", mysql.private_ip)
 pulumi.export("mysql_volume_id", mysql.volume_id)
+pulumi.export("admin_user", settings.admin_user)
+pulumi.export("admin_password", pulumi.Output.secret(admin_password.result))

@@ -1,10 +1,24 @@
 """Reusable Pulumi components for OpenStack, vendored into every osbp project.
 
-Each module holds one ``ComponentResource``; a program composes them the way the
-architecture diagram reads. The package depends on Pulumi and its providers only.
+Each module holds one ``ComponentResource`` (or one family of them); a program
+composes them the way the architecture diagram reads. The package depends on
+Pulumi and its providers only.
+
+Every component takes ``opts`` and places each child (``parent=self``) and each
+lookup (``InvokeOptions(parent=self)``) under itself, so a component given an
+explicit provider (``ResourceOptions(provider=...)``, see ``components.provider``)
+builds everything through it. Physical names come from
+``components.naming.physical_name``.
 """
 
+from components.identity import KeystoneProject, KeystoneProjectArgs, ProjectQuotas, ProjectUser
+from components.image import GlanceImage, GlanceImageArgs, pinned_image_id
+from components.load_balancer import LoadBalancer, LoadBalancerArgs, PoolMember
+from components.naming import physical_name
 from components.network import PrivateNetwork, PrivateNetworkArgs, Router, RouterArgs
+from components.object_storage import ObjectContainer, ObjectContainerArgs
+from components.orchestration import HeatStack, HeatStackArgs, hot_template
+from components.provider import cloud_provider, project_provider
 from components.security_group import IngressRule, SecurityGroup, SecurityGroupArgs
 from components.server import (
     DataVolumeArgs,
@@ -18,9 +32,22 @@ from components.user_data import CloudConfig
 __all__ = [
     "CloudConfig",
     "DataVolumeArgs",
+    "GlanceImage",
+    "GlanceImageArgs",
+    "HeatStack",
+    "HeatStackArgs",
     "IngressRule",
+    "KeystoneProject",
+    "KeystoneProjectArgs",
+    "LoadBalancer",
+    "LoadBalancerArgs",
+    "ObjectContainer",
+    "ObjectContainerArgs",
+    "PoolMember",
     "PrivateNetwork",
     "PrivateNetworkArgs",
+    "ProjectQuotas",
+    "ProjectUser",
     "PublicAddress",
     "PublicAddressArgs",
     "Router",
@@ -29,4 +56,9 @@ __all__ = [
     "SecurityGroupArgs",
     "Server",
     "ServerArgs",
+    "cloud_provider",
+    "hot_template",
+    "physical_name",
+    "pinned_image_id",
+    "project_provider",
 ]
