@@ -8,13 +8,14 @@ external network; security groups admit only the flows drawn here.
 import ipaddress
 
 import pulumi
-import pulumi_openstack as openstack
 import pulumi_random as random
 
 from components import (
     CloudConfig,
     DataVolumeArgs,
     IngressRule,
+    KeyPair,
+    KeyPairArgs,
     PrivateNetwork,
     PrivateNetworkArgs,
     PublicAddress,
@@ -25,7 +26,6 @@ from components import (
     SecurityGroupArgs,
     Server,
     ServerArgs,
-    physical_name,
 )
 from settings import Settings
 
@@ -62,9 +62,7 @@ db_firewall = SecurityGroup(
 )
 
 key_pair = (
-    openstack.compute.Keypair("admin", name=physical_name("admin"), public_key=settings.public_key)
-    if settings.public_key
-    else None
+    KeyPair("admin", KeyPairArgs(public_key=settings.public_key)) if settings.public_key else None
 )
 
 # Secrets are generated here and travel encrypted in the state, never in config files.
@@ -88,7 +86,7 @@ mysql = Server(
         flavor=settings.db_flavor,
         network=backend,
         security_groups=[db_firewall],
-        key_pair=key_pair.name if key_pair else None,
+        key_pair=key_pair.key_pair_name if key_pair else None,
         data_volume=DataVolumeArgs(
             size_gb=settings.db_volume_size,
             volume_type=settings.db_volume_type or None,
@@ -119,7 +117,7 @@ wordpress = Server(
         flavor=settings.web_flavor,
         network=frontend,
         security_groups=[web_firewall],
-        key_pair=key_pair.name if key_pair else None,
+        key_pair=key_pair.key_pair_name if key_pair else None,
         public_address=site,
         cloud_config=CloudConfig(
             "cloud-init/wordpress.yaml",

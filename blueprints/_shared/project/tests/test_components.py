@@ -20,6 +20,8 @@ from components import (
     HeatStack,
     HeatStackArgs,
     IngressRule,
+    KeyPair,
+    KeyPairArgs,
     KeystoneProject,
     KeystoneProjectArgs,
     LoadBalancer,
@@ -114,6 +116,7 @@ def every_component(cloud_config: CloudConfig, opts: pulumi.ResourceOptions) -> 
     image = GlanceImage(
         "appliance", GlanceImageArgs(source_url="https://example.org/a.qcow2"), opts
     )
+    key = KeyPair("ops", KeyPairArgs(public_key="ssh-ed25519 AAAAC3Nza ops@example"), opts)
     server = Server(
         "web",
         ServerArgs(
@@ -123,6 +126,7 @@ def every_component(cloud_config: CloudConfig, opts: pulumi.ResourceOptions) -> 
             network=network,
             security_groups=[group],
             cloud_config=cloud_config,
+            key_pair=key.key_pair_name,
             data_volume=DataVolumeArgs(size_gb=1),
             public_address=PublicAddress("web", PublicAddressArgs(pool="public"), opts),
         ),

@@ -13,6 +13,7 @@ builds everything through it. Physical names come from
 
 from components.identity import KeystoneProject, KeystoneProjectArgs, ProjectQuotas, ProjectUser
 from components.image import GlanceImage, GlanceImageArgs, pinned_image_id
+from components.key_pair import KeyPair, KeyPairArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, PoolMember
 from components.naming import physical_name
 from components.network import PrivateNetwork, PrivateNetworkArgs, Router, RouterArgs
@@ -37,6 +38,8 @@ __all__ = [
     "HeatStack",
     "HeatStackArgs",
     "IngressRule",
+    "KeyPair",
+    "KeyPairArgs",
     "KeystoneProject",
     "KeystoneProjectArgs",
     "LoadBalancer",

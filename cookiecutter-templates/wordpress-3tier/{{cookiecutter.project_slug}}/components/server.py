@@ -27,8 +27,11 @@ Why only the volume is protected
 ``protect`` is set on the data ``Volume`` alone (``DataVolumeArgs.protect``),
 never on this component: protection is inherited by children, so a protected
 server would also protect its instance and port, and every replacement above
-would fail. With the volume protected, ``pulumi destroy`` stops with Pulumi's
-own "resource ... is protected" error until ``pulumi state unprotect <urn>``.
+would fail. With the volume protected, ``pulumi destroy`` fails in its preview
+with Pulumi's own "cannot be deleted because it is protected" error and deletes
+nothing (with ``--skip-preview`` it deletes the rest and keeps the volume,
+detached); ``pulumi destroy --exclude-protected`` removes everything but the
+data on purpose, and ``pulumi state unprotect <urn>`` lifts the protection.
 """
 
 from __future__ import annotations

@@ -222,13 +222,18 @@ def test_names_carry_project_and_stack(deployed: OfflineRun) -> None:
         assert deployed.named(kind, name).inputs["name"] == prefix + name
 
 
-def test_the_key_pair_is_named_for_its_stack(project_dir: Path) -> None:
+def test_a_new_key_means_a_new_key_pair_and_new_servers(project_dir: Path) -> None:
+    """Nova copies the key at boot: the key pair's name follows the key, the servers follow it."""
     key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGV4YW1wbGUta2V5LWZvci10ZXN0cy1vbmx5LTAwMDA t@e"
-    run = run_offline(project_dir, config={"publicKey": key})
-    keypair = run.named("openstack:compute/keypair:Keypair", "admin")
-    assert keypair.inputs["name"] == f"{run.project}-{run.stack}-admin"
-    for node in ("mysql", "wordpress"):
-        assert run.named(INSTANCE, node).inputs["keyPair"] == keypair.inputs["name"]
+    names = []
+    for public_key in (key, key.replace("AAAAIG", "AAAAIH")):
+        run = run_offline(project_dir, config={"publicKey": public_key})
+        keypair = run.named("openstack:compute/keypair:Keypair", "admin")
+        assert keypair.inputs["name"].startswith(f"{run.project}-{run.stack}-admin-")
+        for node in ("mysql", "wordpress"):
+            assert run.named(INSTANCE, node).inputs["keyPair"] == keypair.inputs["name"]
+        names.append(keypair.inputs["name"])
+    assert names[0] != names[1]
 
 
 def test_the_administrator_password_is_a_generated_secret(
