@@ -19,7 +19,9 @@ blueprint forbids it in its stack file (``Pulumi.<stack>.yaml``)::
 
 and then passes an explicit provider (``cloud_provider`` below for its own
 project) to every component; a resource left without one fails at preview
-with Pulumi's "default provider for 'openstack' disabled" error.
+with Pulumi's "default provider for 'openstack' disabled" error. Only
+``openstack`` is listed: ``random`` (generated passwords) holds no credentials
+and no location, and ``pulumi.Stash`` (pinned images) is built into the engine.
 """
 
 from __future__ import annotations
