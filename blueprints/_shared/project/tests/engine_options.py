@@ -2,9 +2,9 @@
 
 ``components.offline`` records inputs, parents and dependencies. The tests of
 replacement, protection, destroy order and explicit providers also need
-``protect``, ``delete_before_replace``, ``deleted_with``, the replacement
-trigger and the provider of every resource and invoke, which Pulumi's mocks do
-not pass on to ``Mocks``; ``OptionsMonitor`` keeps them.
+``protect``, ``delete_before_replace``, ``deleted_with``, ``replace_on_changes``,
+the replacement trigger and the provider of every resource and invoke, which
+Pulumi's mocks do not pass on to ``Mocks``; ``OptionsMonitor`` keeps them.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class EngineOptions:
     deleted_with: str
     """URN of the resource whose deletion makes this one's delete call unnecessary."""
     depends_on: tuple[str, ...]
+    replace_on_changes: tuple[str, ...]
     replacement_trigger: str | None
 
 
@@ -71,6 +72,7 @@ class OptionsMonitor(offline.RecordingMonitor):
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 deleted_with=request.deletedWith,
                 depends_on=tuple(sorted(request.dependencies)),
+                replace_on_changes=tuple(request.replaceOnChanges),
                 replacement_trigger=trigger,
             )
         return response

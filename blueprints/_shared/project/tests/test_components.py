@@ -243,6 +243,7 @@ def test_a_server_frees_its_port_and_volume_before_it_is_replaced(
     instance = monitor.named(INSTANCE, "db")
     attachment = monitor.named(ATTACH, "db-data")
     assert instance.delete_before_replace
+    assert set(instance.replace_on_changes) == {"flavorName", "flavorId"}, "no resize"
     assert attachment.delete_before_replace
     assert attachment.deleted_with == instance.urn
     port = monitor.named("openstack:networking/port:Port", "db")

@@ -175,9 +175,10 @@ def test_what_each_stack_creates_once(deployed: OfflineRun) -> None:
 
 
 def test_servers_are_replaced_without_a_manual_step(engine: OptionsMonitor) -> None:
-    """A new user data, image or key frees the port and the volume before the new server."""
+    """A new user data, key or flavor frees the port and the volume before the new server."""
     for node in ("mysql", "wordpress"):
         assert engine.named(INSTANCE, node).delete_before_replace
+        assert "flavorName" in engine.named(INSTANCE, node).replace_on_changes
     attachment = engine.named(ATTACH, "mysql-data")
     assert attachment.delete_before_replace
     assert attachment.deleted_with == engine.named(INSTANCE, "mysql").urn

@@ -6,7 +6,7 @@ Clouds rotate images: ``ubuntu-22.04`` is re-uploaded every few weeks under
 the same name, and for a while two images carry it. Booting by name
 (``image_name``) therefore fails when two images share the name, and after a
 rotation and a ``pulumi refresh`` the next ``up`` sees a new image id and
-replaces every server, unasked.
+rebuilds every server (a fresh root disk), unasked.
 
 ``pinned_image_id`` resolves the name once, to the most recent image of that
 name (``most_recent=True``, so duplicates are not an error), and keeps that id
@@ -16,8 +16,13 @@ rotated image changes nothing until somebody asks for it:
 
 - ``pulumi up --replace <urn of the Stash>`` (the URN ends in
   ``pulumi:index:Stash::<server>-image``; ``pulumi stack --show-urns`` lists it)
-  re-resolves the name to today's newest image; the server follows, because
-  its image id changed, and is replaced with it. Nothing else is touched.
+  re-resolves the name to today's newest image; the server follows because
+  its image id changed: Nova rebuilds it in place from the new image (same
+  port, same volumes, cloud-init runs again). Nothing else is touched.
+
+After a rotation, ``pulumi preview`` shows the Stash alone as updated
+(``~input``): it records the newest id it saw while its output, the pin, stays;
+this is the sign that a newer image is available.
 - Changing the configured image name (``pulumi config set image debian-12``)
   is a deliberate choice too: the name is the Stash's ``replacement_trigger``,
   so the Stash is re-created and the servers move to the new image.
@@ -25,7 +30,8 @@ rotated image changes nothing until somebody asks for it:
 
 ``ignore_changes`` on the server's image would not do: the engine keeps the
 ignored old value even when the server is replaced, so a deliberate
-``--replace`` of the server would boot the old image again.
+``--replace`` of the server would boot the old image again; for the same
+reason the Stash's own input is not ignored.
 """
 
 from __future__ import annotations

@@ -2,25 +2,32 @@
 
 How a server is replaced
 ------------------------
-``user_data``, the image and the key pair cannot change on a running Nova
-server: a change replaces the ``Instance``. Pulumi's default is create before
-delete, but the old server still holds this node's port (its fixed address,
-which other nodes' configuration and the floating IP point at) and the data
-volume's attachment, so Nova refuses the new one (``409 Port ... is still in
-use``) and ``up`` stops half-way. The port and the volume are kept on purpose,
-so the replacement has to free them first:
+``user_data`` and the key pair cannot change on a running Nova server: a
+change replaces the ``Instance``. So does a flavor change, on purpose
+(``replace_on_changes``): Nova's resize is a cold migration that needs a second
+compute host (or ``allow_resize_to_same_host``) and fails with ``NoValidHost``
+on a single-host cloud, while a node here keeps nothing on its root disk.
+Pulumi's default is create before delete, but the old server still holds this
+node's port (its fixed address, which other nodes' configuration and the
+floating IP point at) and the data volume's attachment, so Nova refuses the
+new one (``409 Port ... is still in use``) and ``up`` stops half-way. The port
+and the volume are kept on purpose, so the replacement has to free them first:
 
 - the ``Instance`` is ``delete_before_replace``: the node is down for the time
   of one boot, and keeps its address and its floating IP (both sit on the
   port, which is not replaced);
 - the ``VolumeAttach`` is ``delete_before_replace`` and ``deleted_with`` the
   instance: its ``instance_id`` changes, so it is replaced too, after the new
-  server exists. Deleting a server detaches its volumes in Nova, so the engine
-  skips a detach call (and its wait) for an attachment whose server goes away;
+  server exists. Deleting a server detaches its volumes in Nova, so on destroy
+  the engine skips a detach call (and its wait) for an attachment whose server
+  goes away;
 - the ``Volume`` itself is never replaced by a server change (nothing of the
-  server is among its inputs) and is re-attached to the new server.
+  server is among its inputs) and is re-attached to the new server, whose
+  cloud-init finds the file system already there.
 
-A flavor change resizes the server in place.
+A new image id (see ``components.image``) rebuilds the server in place
+(pulumi-openstack 5.x): same server, port and attachments, a fresh root disk,
+and cloud-init runs again.
 
 Why only the volume is protected
 --------------------------------
@@ -155,7 +162,11 @@ class Server(pulumi.ComponentResource):
             networks=[openstack.compute.InstanceNetworkArgs(port=port.id)],
             user_data=args.cloud_config.render(facts),
             metadata={"osbp-role": args.role},
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                delete_before_replace=True,
+                replace_on_changes=["flavor_name", "flavor_id"],
+            ),
         )
         self.instance_id = instance.id
 
