@@ -9,6 +9,12 @@ lookup (``InvokeOptions(parent=self)``) under itself, so a component given an
 explicit provider (``ResourceOptions(provider=...)``, see ``components.provider``)
 builds everything through it. Physical names come from
 ``components.naming.physical_name``.
+
+``pulumi destroy`` deletes in waves: resources of equal dependency depth in
+parallel, one wave after the other, so each level of the graph costs its
+slowest delete. A child that its parent's deletion removes anyway (rules of a
+group, subnets of a network, members of a pool) is ``deleted_with`` the
+parent: its wave costs no API call and no wait.
 """
 
 from components.identity import KeystoneProject, KeystoneProjectArgs, ProjectQuotas, ProjectUser
