@@ -37,7 +37,7 @@ def test_config_keys_are_camel_case() -> None:
     wordpress = catalog.get_blueprint("wordpress-3tier")
     keys = [p.config_key for p in wordpress.config_parameters]
     assert keys[:3] == ["frontendCidr", "backendCidr", "adminCidr"]
-    assert {p.config_type for p in wordpress.config_parameters} == {"string", "integer"}
+    assert {p.config_type for p in wordpress.config_parameters} == {"string", "integer", "boolean"}
 
 
 def test_unknown_blueprint_suggests_the_close_one() -> None:

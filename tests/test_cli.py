@@ -146,9 +146,10 @@ def test_preview_prints_the_tree_and_counts(project: Path) -> None:
     code, out, _ = run("preview", str(project))
     assert code == 0
     assert (
-        "  + osbp:Server mysql\n    + openstack:Volume mysql-data  name=mysql-data size=20" in out
+        "  + osbp:Server mysql\n"
+        "    + openstack:Volume mysql-data  name=wordpress-3tier-dev-mysql-data size=20" in out
     )
-    assert "23 resources to create:" in out
+    assert "25 resources to create:" in out
     assert "    2 openstack:compute/instance:Instance" in out
     assert "  site_url: (known after apply)" in out
 
@@ -188,12 +189,12 @@ def test_templates_build_check_passes_on_a_fresh_checkout() -> None:
 
 
 def test_new_prompts_for_each_parameter(tmp_path: Path) -> None:
-    answers = "Team Blog\n\n\n\n10.20.0.0/16\n" + "\n" * 8
+    answers = "Team Blog\n\n\n\n10.20.0.0/16\n" + "\n" * 12
     result = CliRunner().invoke(
         main, ["new", "wordpress-3tier", "-o", str(tmp_path)], input=answers
     )
     assert result.exit_code == 0, result.output
-    assert "[5/13] CIDR of the backend subnet" in result.stdout
+    assert "[5/17] CIDR of the backend subnet" in result.stdout
     stack = (tmp_path / "team-blog" / "Pulumi.dev.yaml").read_text()
     assert 'team-blog:backendCidr: "10.20.0.0/16"' in stack
 

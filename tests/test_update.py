@@ -254,11 +254,11 @@ def test_dry_run_shows_the_changes_and_writes_nothing(tmp_path: Path, catalog: C
 
 def test_a_file_new_in_the_template_is_added(tmp_path: Path, catalog: Catalog) -> None:
     project = generate(tmp_path)
-    (catalog.template / "components" / "naming.py").write_text('"""Names."""\n')
+    (catalog.template / "components" / "extra_names.py").write_text('"""Names."""\n')
     code, out, _ = run("update", str(project))
     assert code == 0
-    assert "  added    components/naming.py\n" in out
-    assert (project / "components" / "naming.py").read_text() == '"""Names."""\n'
+    assert "  added    components/extra_names.py\n" in out
+    assert (project / "components" / "extra_names.py").read_text() == '"""Names."""\n'
 
 
 def test_a_file_gone_from_the_template_is_removed_unless_the_user_edited_it(

@@ -38,13 +38,56 @@ def default_preview(bake: Callable[..., Path], preview_json: Preview) -> dict[st
 
 
 def test_resource_counts(default_preview: dict[str, Any]) -> None:
-    counts = Counter(r["type"] for r in default_preview["resources"])
-    assert counts["openstack:compute/instance:Instance"] == 2
-    assert counts["openstack:blockstorage/volume:Volume"] == 1
-    assert counts["openstack:compute/volumeAttach:VolumeAttach"] == 1
-    assert counts["openstack:networking/floatingIpAssociate:FloatingIpAssociate"] == 1
-    assert counts["openstack:networking/network:Network"] == 2
-    assert counts["random:index/randomPassword:RandomPassword"] == 3
+    resources = default_preview["resources"]
+    counts = Counter(r["type"] for r in resources if not r["type"].startswith("osbp:"))
+    assert counts == {
+        "openstack:blockstorage/volume:Volume": 1,
+        "openstack:compute/instance:Instance": 2,
+        "openstack:compute/volumeAttach:VolumeAttach": 1,
+        "openstack:networking/floatingIp:FloatingIp": 1,
+        "openstack:networking/floatingIpAssociate:FloatingIpAssociate": 1,
+        "openstack:networking/network:Network": 2,
+        "openstack:networking/port:Port": 2,
+        "openstack:networking/router:Router": 1,
+        "openstack:networking/routerInterface:RouterInterface": 2,
+        "openstack:networking/secGroup:SecGroup": 2,
+        "openstack:networking/secGroupRule:SecGroupRule": 3,
+        "openstack:networking/subnet:Subnet": 2,
+        "pulumi:index:Stash": 2,
+        "random:index/randomPassword:RandomPassword": 3,
+    }
+
+
+def test_the_floating_ip_is_allocated_before_the_wordpress_server(
+    default_preview: dict[str, Any],
+) -> None:
+    floating_ip = by_name(default_preview, "floatingIp:FloatingIp", "wordpress")
+    wordpress = by_name(default_preview, "instance:Instance", "wordpress")
+    assert floating_ip["urn"] in wordpress["dependencies"], "its address is in the site URL"
+    association = by_name(default_preview, "floatingIpAssociate:FloatingIpAssociate", "wordpress")
+    interface = by_name(default_preview, "routerInterface:RouterInterface", "frontend")
+    assert interface["urn"] in association["dependencies"]
+    assert wordpress["urn"] not in association["dependencies"], (
+        "it follows the port, not the server"
+    )
+
+
+def test_each_server_boots_its_pinned_image(default_preview: dict[str, Any]) -> None:
+    for node in ("mysql", "wordpress"):
+        pin = by_name(default_preview, "index:Stash", f"{node}-image")
+        instance = by_name(default_preview, "instance:Instance", node)
+        assert pin["urn"] in instance["dependencies"]
+        assert pin["parent"] == instance["parent"]
+        assert "imageName" not in instance["inputs"]
+
+
+def test_physical_names_carry_project_and_stack(
+    bake: Callable[..., Path], preview_json: Preview
+) -> None:
+    document = preview_json(bake("wordpress-3tier", project_name="Blog Prod", stack="prod"))
+    named = {r["inputs"]["name"] for r in document["resources"] if "name" in r["inputs"]}
+    assert {"blog-prod-prod-mysql", "blog-prod-prod-mysql-data", "blog-prod-prod-edge"} <= named
+    assert all(name.startswith("blog-prod-prod-") for name in named)
 
 
 def test_the_volume_is_attached_to_the_mysql_instance(default_preview: dict[str, Any]) -> None:
@@ -81,6 +124,11 @@ def test_user_data_is_secret_in_the_preview(default_preview: dict[str, Any]) -> 
             "[secret]",
             "(known after apply)",
         )
+
+
+def test_the_admin_password_is_a_secret_output(default_preview: dict[str, Any]) -> None:
+    assert default_preview["outputs"]["admin_user"] == "admin"
+    assert default_preview["outputs"]["admin_password"] in ("[secret]", "(known after apply)")
 
 
 def test_custom_networks_move_the_database_rule(

@@ -8,13 +8,14 @@ external network; security groups admit only the flows drawn here.
 import ipaddress
 
 import pulumi
-import pulumi_openstack as openstack
 import pulumi_random as random
 
 from components import (
     CloudConfig,
     DataVolumeArgs,
     IngressRule,
+    KeyPair,
+    KeyPairArgs,
     PrivateNetwork,
     PrivateNetworkArgs,
     PublicAddress,
@@ -61,16 +62,13 @@ db_firewall = SecurityGroup(
 )
 
 key_pair = (
-    openstack.compute.Keypair("admin", public_key=settings.public_key)
-    if settings.public_key
-    else None
+    KeyPair("admin", KeyPairArgs(public_key=settings.public_key)) if settings.public_key else None
 )
 
 # Secrets are generated here and travel encrypted in the state, never in config files.
 db_password = random.RandomPassword("db-password", length=32, special=False)
 wordpress_salt = random.RandomPassword("wordpress-salt", length=64, special=False)
 admin_password = random.RandomPassword("wordpress-admin-password", length=24, special=False)
-SITE_URL = "http://blog.example.org"  # stand-in until the floating IP is allocated first
 
 
 def mariadb_host_pattern(cidr: str) -> str:
@@ -79,6 +77,7 @@ def mariadb_host_pattern(cidr: str) -> str:
     return f"{network.network_address}/{network.netmask}"
 
 
+# Database tier: MySQL on the backend network, its data on a protected volume.
 mysql = Server(
     "mysql",
     ServerArgs(
@@ -87,9 +86,11 @@ mysql = Server(
         flavor=settings.db_flavor,
         network=backend,
         security_groups=[db_firewall],
-        key_pair=key_pair.name if key_pair else None,
+        key_pair=key_pair.key_pair_name if key_pair else None,
         data_volume=DataVolumeArgs(
-            size_gb=settings.db_volume_size, volume_type=settings.db_volume_type or None
+            size_gb=settings.db_volume_size,
+            volume_type=settings.db_volume_type or None,
+            protect=settings.protect_data,
         ),
         cloud_config=CloudConfig(
             "cloud-init/mysql.yaml",
@@ -101,6 +102,13 @@ mysql = Server(
     ),
 )
 
+# Web tier: the floating IP comes first, so the site is installed under its final URL.
+site = PublicAddress("wordpress", PublicAddressArgs(pool=settings.external_network))
+site_url = (
+    f"http://{settings.site_hostname}"
+    if settings.site_hostname
+    else pulumi.Output.concat("http://", site.address)
+)
 wordpress = Server(
     "wordpress",
     ServerArgs(
@@ -109,28 +117,27 @@ wordpress = Server(
         flavor=settings.web_flavor,
         network=frontend,
         security_groups=[web_firewall],
-        key_pair=key_pair.name if key_pair else None,
+        key_pair=key_pair.key_pair_name if key_pair else None,
+        public_address=site,
         cloud_config=CloudConfig(
             "cloud-init/wordpress.yaml",
             {
                 "db_host": mysql.private_ip,
                 "db_password": db_password.result,
                 "auth_salt": wordpress_salt.result,
-                "admin_user": "admin",
-                "admin_email": "admin@example.com",
+                "site_url": site_url,
+                "admin_user": settings.admin_user,
+                "admin_email": settings.admin_email,
                 "admin_password": admin_password.result,
-                "site_url": SITE_URL,
             },
         ),
     ),
 )
-site = PublicAddress(
-    "wordpress",
-    PublicAddressArgs(port_id=wordpress.port_id, network=frontend, pool=settings.external_network),
-)
 
-pulumi.export("site_url", pulumi.Output.concat("http://", site.address, "/"))
+pulumi.export("site_url", pulumi.Output.concat(site_url, "/"))
 pulumi.export("wordpress_public_ip", site.address)
 pulumi.export("wordpress_private_ip", wordpress.private_ip)
 pulumi.export("mysql_private_ip", mysql.private_ip)
 pulumi.export("mysql_volume_id", mysql.volume_id)
+pulumi.export("admin_user", settings.admin_user)
+pulumi.export("admin_password", pulumi.Output.secret(admin_password.result))

@@ -436,6 +436,34 @@ SPEC = json.loads(r'''{
    "default": "",
    "optional": true,
    "help": "SSH public key installed on both nodes; empty installs none"
+  },
+  {
+   "name": "protect_data",
+   "type": "boolean",
+   "default": true,
+   "help": "Protect the database volume from deletion (pulumi destroy refuses until unprotected)"
+  },
+  {
+   "name": "admin_user",
+   "type": "string",
+   "default": "admin",
+   "pattern": "[a-z][a-z0-9._-]{0,59}",
+   "help": "Login of the WordPress administrator (its password is generated)"
+  },
+  {
+   "name": "admin_email",
+   "type": "string",
+   "default": "admin@example.com",
+   "pattern": "[^@\\s]+@[^@\\s]+\\.[^@\\s]+",
+   "help": "E-mail address of the WordPress administrator"
+  },
+  {
+   "name": "site_hostname",
+   "type": "string",
+   "default": "",
+   "optional": true,
+   "pattern": "([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}",
+   "help": "Host name the site is served under (its DNS record points at the floating IP); empty uses the floating IP"
   }
  ],
  "constraints": [

@@ -45,6 +45,16 @@ class Settings:
     """Cinder volume type of the database volume; empty uses the cloud's default"""
     public_key: str
     """SSH public key installed on both nodes; empty installs none"""
+    protect_data: bool
+    """Protect the database volume from deletion (pulumi destroy refuses until unprotected)"""
+    admin_user: str
+    """Login of the WordPress administrator (its password is generated)"""
+    admin_email: str
+    """E-mail address of the WordPress administrator"""
+    site_hostname: str
+    """Host name the site is served under (its DNS record points at the floating IP); empty uses
+    the floating IP
+    """
 
     @classmethod
     def load(cls) -> Settings:
@@ -66,4 +76,8 @@ class Settings:
             db_volume_size=values["db_volume_size"],
             db_volume_type=values["db_volume_type"],
             public_key=values["public_key"],
+            protect_data=values["protect_data"],
+            admin_user=values["admin_user"],
+            admin_email=values["admin_email"],
+            site_hostname=values["site_hostname"],
         )

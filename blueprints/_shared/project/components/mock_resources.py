@@ -569,3 +569,9 @@ def _random_pet(cloud: Cloud, r: Request) -> dict[str, Any]:
 @resource("random:index/randomShuffle:RandomShuffle")
 def _random_shuffle(cloud: Cloud, r: Request) -> dict[str, Any]:
     return {"results": list(reversed(r.get("inputs", [])))}
+
+
+@resource("pulumi:index:Stash")
+def _stash(cloud: Cloud, r: Request) -> dict[str, Any]:
+    # The engine's Stash keeps the input it was first created with as its output.
+    return {"output": r.get("input")}

@@ -53,6 +53,8 @@ __all__ = [
 def sdk_class(token: str, invoke: bool = False) -> type[Any]:
     """The Python class the SDK generated for a resource type (or a data source's result)."""
     package, module, name = token.split(":")
+    if package == "pulumi":  # the engine's own resources (Stash) live in the SDK itself
+        return getattr(importlib.import_module("pulumi"), name)  # type: ignore[no-any-return]
     path = f"pulumi_{package}" + ("" if module.startswith("index/") else "." + module.split("/")[0])
     target = importlib.import_module(path)
     if invoke:

@@ -52,15 +52,20 @@ def test_a_changed_password_reaches_mariadb(deployed: OfflineRun, config: dict[s
     assert sql["permissions"] == "0600"
 
 
-def test_site_is_installed_at_boot_with_the_generated_administrator(deployed: OfflineRun) -> None:
-    config = cloud_config(deployed, "wordpress")
-    installer = written(config, "/root/wordpress-install.php")
+def test_site_is_installed_at_boot_with_the_generated_administrator(
+    deployed: OfflineRun, config: dict[str, str]
+) -> None:
+    admin = f"'{config['adminUser']}', '{config['adminEmail']}'"
+    user_data = cloud_config(deployed, "wordpress")
+    installer = written(user_data, "/root/wordpress-install.php")
     assert installer["permissions"] == "0600"
     password = secret(deployed, "wordpress-admin-password")
     assert f"wp_slash('{password}')" in installer["content"]
-    assert "wp_install('WordPress', 'admin', 'admin@example.com'" in installer["content"]
-    assert config["runcmd"][-1][-1].startswith("trap 'shred -u /root/wordpress-install.php' EXIT")
-    wp_config = written(config, "/etc/wordpress/config-default.php")["content"]
+    assert f"wp_install('WordPress', {admin}" in installer["content"]
+    assert user_data["runcmd"][-1][-1].startswith(
+        "trap 'shred -u /root/wordpress-install.php' EXIT"
+    )
+    wp_config = written(user_data, "/etc/wordpress/config-default.php")["content"]
     assert "define('WP_HOME', 'http" in wp_config
 
 

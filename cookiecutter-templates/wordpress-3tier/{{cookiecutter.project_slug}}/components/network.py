@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_openstack as openstack
 
+from components.naming import physical_name
+
 
 @dataclass
 class RouterArgs:
@@ -39,7 +41,7 @@ class Router(pulumi.ComponentResource):
         self.external_network_id = external.id
         router = openstack.networking.Router(
             name,
-            name=name,
+            name=physical_name(name),
             external_network_id=external.id,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -78,20 +80,24 @@ class PrivateNetwork(pulumi.ComponentResource):
             else None
         )
         network = openstack.networking.Network(
-            name, name=name, admin_state_up=True, segments=segments, opts=child
+            name, name=physical_name(name), admin_state_up=True, segments=segments, opts=child
         )
+        # Deleting a network deletes its subnets in Neutron: the engine skips the
+        # subnet's own delete call, one step less in series on destroy.
         subnet = openstack.networking.Subnet(
             name,
-            name=name,
+            name=physical_name(name),
             network_id=network.id,
             cidr=args.cidr,
             ip_version=4,
             enable_dhcp=args.enable_dhcp,
             no_gateway=args.router is None,
             dns_nameservers=list(args.dns_nameservers) or None,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, deleted_with=network),
         )
         if args.router is not None:
+            # Not deleted_with anything: Neutron refuses to delete a router, a
+            # subnet or a network while a router interface is on it.
             openstack.networking.RouterInterface(
                 name, router_id=args.router.router_id, subnet_id=subnet.id, opts=child
             )

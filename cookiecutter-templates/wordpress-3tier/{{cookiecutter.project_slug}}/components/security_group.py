@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_openstack as openstack
 
+from components.naming import physical_name
+
 
 @dataclass(frozen=True)
 class IngressRule:
@@ -44,7 +46,7 @@ class SecurityGroup(pulumi.ComponentResource):
         super().__init__("osbp:security:SecurityGroup", name, None, opts)
         group = openstack.networking.SecGroup(
             name,
-            name=name,
+            name=physical_name(name),
             description=args.description,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -59,7 +61,8 @@ class SecurityGroup(pulumi.ComponentResource):
                 port_range_max=rule.port,
                 remote_ip_prefix=rule.remote_cidr,
                 description=rule.description,
-                opts=pulumi.ResourceOptions(parent=group),
+                # Neutron deletes a group's rules with the group: no call per rule.
+                opts=pulumi.ResourceOptions(parent=group, deleted_with=group),
             )
         self.group_id = group.id
         self.register_outputs({"group_id": self.group_id})
