@@ -60,7 +60,9 @@ start_bg() {
   if pid_alive "$name"; then log "$name already running (pid $(<"$RUN/$name.pid"))"; return; fi
   # Inside a non-interactive script the background child is not a group leader, so setsid
   # execs in place (no fork) and $! is the session/group leader we will signal later.
-  setsid "$@" >>"$LOG/$name.out" 2>&1 </dev/null &
+  # 9>&-: the sandbox lock's descriptor (lib/lock.sh) stays with the run that took it; a
+  # daemon inheriting it would hold the lock for as long as the cloud runs.
+  setsid "$@" >>"$LOG/$name.out" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/$name.pid"
 }
 

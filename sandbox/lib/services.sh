@@ -53,15 +53,24 @@ region_name = $REGION
 CONF
 }
 
-oslo_sections() { # oslo_sections SERVICE DBNAME
+# The secure RBAC defaults (admin / member / reader personas) are on wherever the Zed release
+# has them, as a cloud that follows the upstream recommendation runs; scope checks stay off
+# (with enforce_scope, project-scoped admin tokens could no longer do system tasks).
+oslo_policy() { # oslo_policy [NEW_DEFAULTS]   (true unless told otherwise)
+  cat <<CONF
+[oslo_policy]
+enforce_new_defaults = ${1:-true}
+enforce_scope = false
+CONF
+}
+
+oslo_sections() { # oslo_sections SERVICE DBNAME [NEW_DEFAULTS]
   cat <<CONF
 [database]
 connection = $DB_URL/$2
 [oslo_concurrency]
 lock_path = $DATA/$1/lock
-[oslo_policy]
-enforce_new_defaults = false
-enforce_scope = false
+$(oslo_policy "${3:-true}")
 CONF
 }
 
@@ -111,9 +120,7 @@ provider = fernet
 key_repository = $ETC/keystone/fernet-keys
 [credential]
 key_repository = $ETC/keystone/credential-keys
-[oslo_policy]
-enforce_new_defaults = false
-enforce_scope = false
+$(oslo_policy)
 CONF
 }
 
