@@ -13,3 +13,10 @@ e2e-deps: install
 ## make e2e          sandbox up, day-1 and day-2 flow of every blueprint (BLUEPRINTS="a b" picks), sandbox down
 e2e: e2e-deps e2e-tools
 	BLUEPRINTS="$(BLUEPRINTS)" $(E2E_DIR)/run.sh
+
+.PHONY: bench-heat
+## make bench-heat   Heat vs the generated Pulumi project on the sandbox, 3 alternated runs (in make bench)
+bench-heat: e2e-deps e2e-tools
+	$(E2E_DIR)/bench.sh
+
+bench: bench-heat

@@ -344,24 +344,30 @@ def test_a_second_run_waits_for_the_first(tmp_path: Path) -> None:
 
 
 def test_the_holders_children_pass_and_its_daemons_do_not_keep_the_lock(tmp_path: Path) -> None:
-    """e2e/run.sh holds the lock while it runs up.sh and down.sh; daemons close fd 9."""
+    """e2e/run.sh holds the lock while it runs up.sh and down.sh; daemons do not keep it."""
     lock = tmp_path / "sandbox.lock"
     script = textwrap.dedent(
         f"""
+        . "{REPO}/sandbox/lib/common.sh"
+        mkdir -p "$RUN" "$LOG"
         {lock_script("make e2e")}
         bash -c '{lock_script("sandbox up")}'
-        setsid sleep 30 </dev/null >/dev/null 2>&1 9>&- &
-        echo $! > {tmp_path}/daemon.pid
+        start_bg daemon sleep 30
+        sleep 0.3
         """
     )
     run = subprocess.run(
         ["bash", "-c", script],
-        env={"PATH": "/usr/bin:/bin", "OSBP_SANDBOX_LOCK": str(lock)},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "OSBP_SANDBOX_LOCK": str(lock),
+            "OSBP_SANDBOX_DIR": str(tmp_path / "state"),
+        },
         capture_output=True,
         text=True,
         timeout=10,
     )
-    daemon = int((tmp_path / "daemon.pid").read_text())
+    daemon = int((tmp_path / "state/run/daemon.pid").read_text())
     try:
         assert run.stdout == "got-it\ngot-it\n", run.stderr
         free = subprocess.run(["flock", "-n", str(lock), "true"], check=False)
@@ -370,7 +376,33 @@ def test_the_holders_children_pass_and_its_daemons_do_not_keep_the_lock(tmp_path
         subprocess.run(["kill", str(daemon)], check=False)
 
 
+def test_sandbox_daemons_inherit_no_lock_of_their_caller(tmp_path: Path) -> None:
+    """`flock FILE make sandbox-up` must not leave FILE locked by the cloud's daemons."""
+    script = textwrap.dedent(
+        f"""
+        set -e
+        . "{REPO}/sandbox/lib/common.sh"
+        mkdir -p "$RUN" "$LOG"
+        exec 7>"{tmp_path}/caller.lock"
+        start_bg sleeper sleep 20
+        sleep 0.3
+        ls /proc/$(<"$RUN/sleeper.pid")/fd
+        """
+    )
+    run = subprocess.run(
+        ["bash", "-c", script],
+        env={"PATH": "/usr/bin:/bin", "OSBP_SANDBOX_DIR": str(tmp_path / "state")},
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    pid = int((tmp_path / "state/run/sleeper.pid").read_text())
+    subprocess.run(["kill", str(pid)], check=False)
+    assert run.returncode == 0, run.stderr
+    assert sorted(run.stdout.split()) == ["0", "1", "2"]
+
+
 def test_every_sandbox_entry_point_takes_the_lock() -> None:
-    for script in ("sandbox/up.sh", "sandbox/down.sh", "e2e/run.sh"):
+    for script in ("sandbox/up.sh", "sandbox/down.sh", "e2e/run.sh", "e2e/bench.sh"):
         assert "sandbox_lock " in (REPO / script).read_text(), script
     assert "9>&-" in (REPO / "sandbox/lib/common.sh").read_text()

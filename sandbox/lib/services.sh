@@ -185,6 +185,9 @@ bind_host = 127.0.0.1
 bind_port = ${PORTS[glance-api]}
 workers = 1
 enabled_backends = fs:file
+# Glance's own switch for the secure RBAC personas; it refuses to start unless it agrees
+# with [oslo_policy] enforce_new_defaults.
+enforce_secure_rbac = true
 $(common_defaults)
 [glance_store]
 default_backend = fs
@@ -428,6 +431,12 @@ auth_uri = $KEYSTONE_URL
 $(oslo_sections heat heat)
 CONF
     authtoken heat; } >"$ETC/heat/heat.conf"
+  # Heat's Zed default for the service list wants a system-scoped token, which its
+  # tenant-scoped URL (/v1/<project>/services) cannot carry: the operator's project admin
+  # lists the engines instead (oslo.policy finds policy.yaml next to heat.conf).
+  cat >"$ETC/heat/policy.yaml" <<YAML
+"service:index": "role:admin"
+YAML
 }
 
 sync_heat() { run_sync heat heat-manage --config-file "$ETC/heat/heat.conf" db_sync; }
