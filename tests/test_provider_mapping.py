@@ -108,3 +108,29 @@ def test_load_balancer_flavor_data_sources_map_as_upstream() -> None:
 
 def test_the_provider_sets_autonaming_as_the_official_one() -> None:
     assert 'prov.SetAutonaming(255, "-")' in (PROVIDERS / "openstack/main.go").read_text()
+
+
+def test_invoke_arguments_take_their_shape_from_the_function_signature(tmp_path: Path) -> None:
+    package = tmp_path / "pulumi_fake" / "networking"
+    package.mkdir(parents=True)
+    (package / "get_network.py").write_text(
+        "from typing import Optional, Sequence\n"
+        "class GetNetworkResult:\n"
+        "    pass\n"
+        "def get_network(name: Optional[str] = None,\n"
+        "                tags: Optional[Sequence[str]] = None, opts=None):\n"
+        "    __args__ = dict()\n"
+        "    __args__['name'] = name\n"
+        "    __args__['tags'] = tags\n"
+        "    __ret__ = pulumi.runtime.invoke('fake:networking/getNetwork:getNetwork', "
+        "__args__, opts=opts, typ=GetNetworkResult).value\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(PROVIDERS / "sdk_extract.py"), str(tmp_path / "pulumi_fake")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    props = json.loads(result.stdout)["functions"]["fake:networking/getNetwork:getNetwork"]["props"]
+    assert props["tags"]["seq"] is True
+    assert props["name"]["seq"] is False
