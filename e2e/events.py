@@ -65,11 +65,12 @@ class Profile:
             "resource_steps_s": round(self.steps_s, 2),
             "tail_s": round(self.tail_s, 2),
             "serial_sum_s": round(sum(self.durations.values()), 2),
-            "slowest": {_short(urn): round(seconds, 2) for urn, seconds in slowest},
+            "slowest": {describe(urn): round(seconds, 2) for urn, seconds in slowest},
         }
 
 
-def _short(urn: str) -> str:
+def describe(urn: str) -> str:
+    """``Instance mysql``: a URN's type name and resource name, for reports."""
     kind = urn.split("::")[-2].split("$")[-1]
     return f"{kind.split(':')[-1]} {urn.split('::')[-1]}"
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from e2e import cloud
 from e2e.critical_path import creation_durations, critical_path
-from e2e.events import Stamped, operations, profile, replaced
+from e2e.events import Stamped, describe, operations, profile, replaced
 from e2e.pulumi_cli import PulumiStack, StepFailed, tools_env
 from e2e.rights import DeclaredStack, declared_stacks
 from e2e.versions import verified_sdks
@@ -208,7 +208,7 @@ class BlueprintRun:
         self.outcome.update = {
             "wall_s": stack.timings["update"],
             "replaced": len(urns),
-            "replaced_resources": [urn.split("::")[-1] for urn in urns],
+            "replaced_resources": [describe(urn) for urn in urns],
             "operations": operations(events),
         }
         say(f"{self.blueprint.name}/{stack.stack}: update replaced {self.outcome.update}")
