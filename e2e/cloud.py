@@ -91,6 +91,7 @@ PROBES: dict[str, Callable[[Connection, str], bool]] = {
 NOT_IN_THE_CLOUD = {
     "random:index/randomPassword:RandomPassword",
     "random:index/randomString:RandomString",
+    "pulumi:index:Stash",
 }
 """Types whose resources live in the Pulumi state only: nothing to look for in the cloud."""
 
