@@ -10,6 +10,13 @@ e2e-tools:
 e2e-deps: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,e2e]'
 
-## make e2e          sandbox up, deploy/verify/destroy every blueprint, sandbox down
+## make e2e          sandbox up, day-1 and day-2 flow of every blueprint (BLUEPRINTS="a b" picks), sandbox down
 e2e: e2e-deps e2e-tools
-	$(E2E_DIR)/run.sh
+	BLUEPRINTS="$(BLUEPRINTS)" $(E2E_DIR)/run.sh
+
+.PHONY: bench-heat
+## make bench-heat   Heat vs the generated Pulumi project on the sandbox, 3 alternated runs (in make bench)
+bench-heat: e2e-deps e2e-tools
+	$(E2E_DIR)/bench.sh
+
+bench: bench-heat

@@ -10,6 +10,7 @@
 set -uo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+. "$SANDBOX_SRC/lib/lock.sh"
 
 STOP_TIMEOUT=${OSBP_SANDBOX_STOP_TIMEOUT:-10}
 INFRA=(rabbitmq mariadb)
@@ -63,6 +64,7 @@ main() {
     --purge) purge=1 ;;
     *) die "usage: down.sh [--purge]" ;;
   esac
+  sandbox_lock "sandbox down"
   stop_all
   [[ -z $purge ]] || purge_state
 }

@@ -22,6 +22,7 @@ set -euo pipefail
 . "$SANDBOX_SRC/lib/services.sh"
 . "$SANDBOX_SRC/lib/swift.sh"
 . "$SANDBOX_SRC/lib/octavia.sh"
+. "$SANDBOX_SRC/lib/lock.sh"
 
 T0=$(now)
 trap 'rc=$?; (( rc == 0 )) || log "up.sh failed (exit $rc). Logs: $LOG.  Stop what started: $SANDBOX_SRC/down.sh"' EXIT
@@ -81,22 +82,32 @@ write_all_configs() {
   for svc in "${OPTIONAL_SERVICES[@]}"; do "write_${svc}_conf"; done
 }
 
-write_clouds_yaml() {
-  (umask 077; cat >"$CLOUDS_YAML" <<YAML
-clouds:
-  $CLOUD_NAME:
+# cloud_entry NAME USER PROJECT : one clouds.yaml entry.
+cloud_entry() {
+  cat <<YAML
+  $1:
     auth:
       auth_url: $KEYSTONE_URL/v3
-      username: admin
+      username: $2
       password: $PASSWORD
-      project_name: admin
+      project_name: $3
       user_domain_name: Default
       project_domain_name: Default
     region_name: $REGION
     interface: public
     identity_api_version: 3
 YAML
-  )
+}
+
+# Three clouds: the operator (admin in project admin) and a member and a reader of the
+# ordinary project osbp-demo (users created by lib/bootstrap.py).
+write_clouds_yaml() {
+  (umask 077
+   { echo "clouds:"
+     cloud_entry "$CLOUD_NAME" admin admin
+     cloud_entry "$CLOUD_NAME-member" osbp-member osbp-demo
+     cloud_entry "$CLOUD_NAME-reader" osbp-reader osbp-demo
+   } >"$CLOUDS_YAML")
 }
 
 # make_image_file : a tiny qcow2 (~200 KiB) standing in for the blueprint's Ubuntu image.
@@ -161,6 +172,7 @@ EOF
 }
 
 main() {
+  sandbox_lock "sandbox up"
   parse_args "$@"
   make_dirs
   install_packages

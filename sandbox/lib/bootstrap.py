@@ -35,6 +35,10 @@ IMAGE_NAME = os.environ.get("OSBP_SANDBOX_IMAGE", "ubuntu-22.04")
 
 SERVICE_USERS = ["placement", "glance", "neutron", "nova", "cinder", "heat"]
 
+# The non-admin project and its users (user -> role); up.sh writes their clouds.yaml entries.
+DEMO_PROJECT = "osbp-demo"
+PERSONAS = {"osbp-member": "member", "osbp-reader": "reader"}
+
 # (service name, service type, base URL) for the catalog; identity comes from bootstrap.
 CATALOG = [
     ("nova", "compute", "http://127.0.0.1:8774/v2.1"),
@@ -236,6 +240,12 @@ def ensure_identity(conn):
     ids.role("heat_stack_user")
     admin_user = ids.users[(default.id, "admin")]
     ids.grant(admin_user, ids.role("heat_stack_owner"), project=admin_project)
+
+    # An ordinary project with one user per persona of the secure RBAC defaults: what a
+    # team gets from its cloud operator, and what the acceptance runs deploy with.
+    demo = ids.project(default, DEMO_PROJECT)
+    for user, role in PERSONAS.items():
+        ids.grant(ids.user(default, user), ids.role(role), project=demo)
 
 
 # ---- resources --------------------------------------------------------------------------

@@ -60,7 +60,11 @@ start_bg() {
   if pid_alive "$name"; then log "$name already running (pid $(<"$RUN/$name.pid"))"; return; fi
   # Inside a non-interactive script the background child is not a group leader, so setsid
   # execs in place (no fork) and $! is the session/group leader we will signal later.
-  setsid "$@" >>"$LOG/$name.out" 2>&1 </dev/null &
+  # A daemon keeps no descriptor but its standard three: a lock the caller holds (the
+  # sandbox lock of lib/lock.sh on fd 9, or an `flock FILE make ...` around the run) would
+  # otherwise stay held for as long as the cloud runs.
+  setsid bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; ((fd > 2)) && eval "exec $fd>&-"; done
+    exec "$@"' "$name" "$@" >>"$LOG/$name.out" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/$name.pid"
 }
 

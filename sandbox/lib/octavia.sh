@@ -51,7 +51,7 @@ ca_certificate = $ETC/octavia/ca/ca.pem
 ca_private_key = $ETC/octavia/ca/ca.key
 [oslo_messaging]
 topic = octavia_prov
-$(oslo_sections octavia octavia)
+$(oslo_sections octavia octavia false)
 CONF
     authtoken octavia
     service_credentials service_auth octavia

@@ -53,15 +53,24 @@ region_name = $REGION
 CONF
 }
 
-oslo_sections() { # oslo_sections SERVICE DBNAME
+# The secure RBAC defaults (admin / member / reader personas) are on wherever the Zed release
+# has them, as a cloud that follows the upstream recommendation runs; scope checks stay off
+# (with enforce_scope, project-scoped admin tokens could no longer do system tasks).
+oslo_policy() { # oslo_policy [NEW_DEFAULTS]   (true unless told otherwise)
+  cat <<CONF
+[oslo_policy]
+enforce_new_defaults = ${1:-true}
+enforce_scope = false
+CONF
+}
+
+oslo_sections() { # oslo_sections SERVICE DBNAME [NEW_DEFAULTS]
   cat <<CONF
 [database]
 connection = $DB_URL/$2
 [oslo_concurrency]
 lock_path = $DATA/$1/lock
-[oslo_policy]
-enforce_new_defaults = false
-enforce_scope = false
+$(oslo_policy "${3:-true}")
 CONF
 }
 
@@ -111,9 +120,7 @@ provider = fernet
 key_repository = $ETC/keystone/fernet-keys
 [credential]
 key_repository = $ETC/keystone/credential-keys
-[oslo_policy]
-enforce_new_defaults = false
-enforce_scope = false
+$(oslo_policy)
 CONF
 }
 
@@ -178,6 +185,9 @@ bind_host = 127.0.0.1
 bind_port = ${PORTS[glance-api]}
 workers = 1
 enabled_backends = fs:file
+# Glance's own switch for the secure RBAC personas; it refuses to start unless it agrees
+# with [oslo_policy] enforce_new_defaults.
+enforce_secure_rbac = true
 $(common_defaults)
 [glance_store]
 default_backend = fs
@@ -421,6 +431,12 @@ auth_uri = $KEYSTONE_URL
 $(oslo_sections heat heat)
 CONF
     authtoken heat; } >"$ETC/heat/heat.conf"
+  # Heat's Zed default for the service list wants a system-scoped token, which its
+  # tenant-scoped URL (/v1/<project>/services) cannot carry: the operator's project admin
+  # lists the engines instead (oslo.policy finds policy.yaml next to heat.conf).
+  cat >"$ETC/heat/policy.yaml" <<YAML
+"service:index": "role:admin"
+YAML
 }
 
 sync_heat() { run_sync heat heat-manage --config-file "$ETC/heat/heat.conf" db_sync; }

@@ -31,7 +31,13 @@ IRREGULAR = {
     "openstack:sharedfilesystem/getAvailbilityZones:getAvailbilityZones": (
         "openstack_sharedfilesystem_availability_zones_v2"
     ),
-    "openstack:loadbalancer/getLbFlavorDeprecated:getLbFlavorDeprecated": "openstack_lb_flavor_v2",
+    # As upstream: the deprecated data source (its DeprecationMessage: "Use
+    # openstack_lb_flavor_v2 instead.") is the SDK's getLbFlavorDeprecated, and the
+    # current one is getFlavorV2 (not matchable by name: both normalise alike).
+    "openstack:loadbalancer/getLbFlavorDeprecated:getLbFlavorDeprecated": (
+        "openstack_loadbalancer_flavor_v2"
+    ),
+    "openstack:loadbalancer/getFlavorV2:getFlavorV2": "openstack_lb_flavor_v2",
 }
 # SDK module -> Terraform name prefix, where they differ.
 MODULE_ALIASES = {"database": "db", "firewall": "fw", "loadbalancer": "lb"}
@@ -150,9 +156,16 @@ def fields_for(tf_fields, sdk_props, types, path, problems, check, ctx):
                 continue
         p = sdk_props[sdk_name]
         if f["type"] in ("List", "Set"):
-            tf_one = f.get("maxItems") == 1
             sdk_one = not p["seq"]
-            if tf_one != sdk_one and not check:
+            if check:
+                # The binary's shape (after the mapping's overrides) must be the SDK's.
+                if bool(f.get("flat")) != sdk_one:
+                    problems.append(
+                        f"{path}.{k}: binary serves "
+                        f"{'a single value' if f.get('flat') else 'a list'}, "
+                        f"SDK has {'a single value' if sdk_one else 'a list'}"
+                    )
+            elif (f.get("maxItems") == 1) != sdk_one:
                 o["maxItemsOne"] = sdk_one
                 o["name"] = sdk_name
         is_block = f["type"] in ("List", "Set") and f.get("fields") is not None
@@ -207,6 +220,17 @@ def main():
             ctx["tf"] = tf
             if check and d.get("tok") != tok:
                 problems.append(f"{tf}: binary maps it to {d.get('tok')!r}, SDK token {tok}")
+            name = d["fields"].get("name", {})
+            if (
+                check
+                and kind == "resources"
+                and name.get("type") == "String"
+                and (name.get("optional") or name.get("required"))
+                and not name.get("autoNamed")
+            ):
+                # The official provider calls SetAutonaming(255, "-"): a resource given no
+                # name gets "<resource name>-<random>"; ours must behave the same.
+                problems.append(f"{tf}: name is not auto-named (SetAutonaming missing)")
             ov = fields_for(
                 d["fields"], sdk[sdk_kind][tok]["props"], sdk["types"], tok, problems, check, ctx
             )

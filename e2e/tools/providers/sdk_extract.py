@@ -84,12 +84,19 @@ def main(root):
                         "props": props,
                         "file": os.path.relpath(path, root),
                     }
+            # Parameter annotations of the get_* functions: the shape of each invoke argument.
+            annotations = {
+                arg.arg: arg.annotation
+                for fn in tree.body
+                if isinstance(fn, ast.FunctionDef)
+                for arg in fn.args.args + fn.args.kwonlyargs
+            }
             for m in re.finditer(
                 r"invoke(?:_output)?\('([^']+)', __args__, opts=opts, typ=(\w+)", src
             ):
                 tok, res = m.groups()
                 args = dict(re.findall(r"__args__\['(\w+)'\] = (\w+)", src))
-                props = {w: {"seq": False, "map": False, "type": None} for w in args}
+                props = {w: prop_of(annotations.get(param), mod) for w, param in args.items()}
                 if res in classes:
                     props.update(class_props(classes[res], mod))
                 out["functions"][tok] = {

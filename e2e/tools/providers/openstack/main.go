@@ -39,5 +39,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// As the official provider does: a resource given no explicit `name` gets
+	// "<resource name>-<7 random chars>", at most 255 characters.
+	prov.SetAutonaming(255, "-")
 	bridgeinfo.Serve("openstack", version, prov)
 }

@@ -127,14 +127,18 @@ func Apply(prov *tfbridge.ProviderInfo, doc []byte) error {
 // DumpField describes one Terraform attribute/block and the Pulumi name the
 // bridge derives for it (with the overrides applied).
 type DumpField struct {
-	Pulumi    string                `json:"pulumi"`
-	Auto      string                `json:"auto"`
-	Type      string                `json:"type"`
-	MaxItems  int                   `json:"maxItems,omitempty"`
-	Optional  bool                  `json:"optional,omitempty"`
-	Required  bool                  `json:"required,omitempty"`
-	Computed  bool                  `json:"computed,omitempty"`
-	Sensitive bool                  `json:"sensitive,omitempty"`
+	Pulumi    string `json:"pulumi"`
+	Auto      string `json:"auto"`
+	Type      string `json:"type"`
+	MaxItems  int    `json:"maxItems,omitempty"`
+	Optional  bool   `json:"optional,omitempty"`
+	Required  bool   `json:"required,omitempty"`
+	Computed  bool   `json:"computed,omitempty"`
+	Sensitive bool   `json:"sensitive,omitempty"`
+	// Flat: a List/Set the bridge presents as a single value (MaxItems 1, or the
+	// mapping's maxItemsOne override): what the SDK must type as one object.
+	Flat      bool                  `json:"flat,omitempty"`
+	AutoNamed bool                  `json:"autoNamed,omitempty"`
 	Elem      string                `json:"elem,omitempty"`
 	Fields    map[string]*DumpField `json:"fields,omitempty"`
 }
@@ -152,8 +156,13 @@ func dumpMap(sm shim.SchemaMap, infos map[string]*tfbridge.SchemaInfo) map[strin
 			Computed:  s.Computed(),
 			Sensitive: s.Sensitive(),
 		}
+		si := infos[k]
+		if t := s.Type(); t == shim.TypeList || t == shim.TypeSet {
+			d.Flat = tfbridge.IsMaxItemsOne(s, si)
+		}
+		d.AutoNamed = si != nil && si.Default != nil && si.Default.AutoNamed
 		var sub map[string]*tfbridge.SchemaInfo
-		if si := infos[k]; si != nil && si.Elem != nil {
+		if si != nil && si.Elem != nil {
 			sub = si.Elem.Fields
 		}
 		switch e := s.Elem().(type) {
