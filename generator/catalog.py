@@ -166,6 +166,8 @@ class Blueprint:
     """Named non-default answer sets, baked and tested like the defaults."""
     stacks: list[dict[str, str]] = field(default_factory=list)
     """Stacks the acceptance flow deploys: name, rights (admin|member|reader), help."""
+    explicit_providers: list[str] = field(default_factory=list)
+    """Packages whose default provider every stack disables (each resource names one)."""
     path: Path = Path()
 
     @property
@@ -262,6 +264,7 @@ def load_blueprint(path: Path) -> Blueprint:
         ],
         examples=dict(doc.get("examples") or {}),
         stacks=list(doc.get("stacks") or []),
+        explicit_providers=list(doc.get("explicit_providers") or []),
         path=path,
     )
 

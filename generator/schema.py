@@ -24,6 +24,7 @@ The format, in short::
       - ordered: [min_nodes, desired_nodes, max_nodes]   # a <= b <= c
     stacks:                       # what the acceptance flow deploys, with its rights
       - {name: app, rights: member, help: ...}   # admin | member | reader
+    explicit_providers: [openstack]   # default providers disabled in every stack file
 
 Scalar types: string (pattern), slug, integer (min, max), boolean, cidr
 (max_prefix), enum (choices), ssh-public-key. A ``secret`` is required unless
@@ -61,6 +62,7 @@ TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "constraints": (list, False),
     "examples": (dict, False),
     "stacks": (list, False),
+    "explicit_providers": (list, False),
 }
 
 COMMON_KEYS = {"name", "type", "default", "help", "optional"}
@@ -100,7 +102,7 @@ def check_blueprint(doc: Any) -> None:
             raise SpecError(f"{key}: expected {_kind_name(kind)}, got {doc[key]!r}")
     if not validation.SLUG.match(doc["name"]):
         raise SpecError(f"name: {doc['name']!r} is not a slug (lowercase letters, digits, dashes)")
-    for key in ("services", "node_roles"):
+    for key in ("services", "node_roles", "explicit_providers"):
         for index, item in enumerate(doc.get(key) or []):
             if not isinstance(item, str):
                 raise SpecError(f"{key}[{index}]: expected a string, got {item!r}")

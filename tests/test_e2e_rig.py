@@ -31,6 +31,15 @@ def test_generated_requirements_pin_exactly_the_sdks_the_acceptance_run_verifies
     assert set(verified_sdks()) == {"pulumi", "pulumi-openstack", "pulumi-random"}
 
 
+def test_osbp_runs_previews_with_the_same_sdks() -> None:
+    """osbp runs a project's program in its own process: it must have the project's SDKs."""
+    import tomllib
+
+    dependencies = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    pins = parse_pins([d for d in dependencies if d.startswith("pulumi")], "pyproject.toml")
+    assert pins == verified_sdks()
+
+
 def test_a_range_in_the_requirements_is_refused() -> None:
     with pytest.raises(ValueError, match="not an exact pin"):
         parse_pins(["pulumi>=3.231,<4"], "requirements.txt")

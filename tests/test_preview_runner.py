@@ -103,6 +103,26 @@ def test_children_and_invokes_of_a_component_use_its_explicit_provider(
     assert lookup.provider == region_b
 
 
+def test_a_stack_that_disables_the_default_provider_refuses_a_resource_without_one(
+    tmp_path: Path, offline_project: Callable[..., Path]
+) -> None:
+    disabled = {"pulumi:disable-default-providers": ["openstack"]}
+    project = offline_project(tmp_path, EXPLICIT_PROVIDER, config=disabled)
+    assert one_error_line(osbp_preview(project)) == (
+        "error: Default provider for 'openstack' disabled."
+        " 'openstack:networking/network:Network' must use an explicit provider."
+    )
+    explicit_only = EXPLICIT_PROVIDER.replace(
+        'openstack.networking.Network("shared")',
+        'openstack.networking.Network("shared", opts=pulumi.ResourceOptions(provider=region_b))',
+    )
+    project = offline_project(tmp_path / "explicit", explicit_only, config=disabled)
+    run = load_runner(project).run_offline(project, preview=True)
+    networks = [r for r in run.resources if r.type.startswith("openstack:networking")]
+    assert len(networks) == 3
+    assert all(str(r.provider).endswith("::region-b") for r in networks)
+
+
 def test_preview_json_shows_the_provider_of_each_resource_and_invoke(
     tmp_path: Path,
     offline_project: Callable[..., Path],
@@ -260,7 +280,7 @@ def test_an_sdk_that_moved_fails_with_one_clear_message(
     message = str(raised.value)
     assert "\n" not in message
     assert re.search(rf"pulumi 3\.\d+\.\d+ moved .*{re.escape(name)}", message), message
-    assert "components/sdk_internals.py supports pulumi>=" in message
+    assert "components/sdk_internals.py supports pulumi==" in message
 
 
 # --- event loops ----------------------------------------------------------------------

@@ -124,3 +124,19 @@ def test_the_templates_copy_generated_modules_without_rendering() -> None:
         "config-spec.json",
         "settings.py",
     ]
+
+
+def test_a_blueprint_with_explicit_providers_disables_the_defaults_in_its_stack_file() -> None:
+    import dataclasses
+
+    from generator.catalog import get_blueprint
+    from generator.templates import assemble
+
+    blueprint = dataclasses.replace(
+        get_blueprint("wordpress-3tier"), explicit_providers=["openstack"]
+    )
+    stack_file = "{{cookiecutter.project_slug}}/Pulumi.{{cookiecutter.stack}}.yaml"
+    lines = assemble(blueprint)[stack_file].decode().splitlines()
+    assert '  pulumi:disable-default-providers: ["openstack"]' in lines
+    plain = assemble(get_blueprint("wordpress-3tier"))[stack_file]
+    assert b"disable-default-providers" not in plain

@@ -12,14 +12,16 @@ and ``clouds.yaml``, or ``OS_*`` variables); a scoped provider only changes the
 project or the region.
 
 Nothing may land on the default provider by mistake in such a stack. A
-blueprint forbids it in its stack file (``Pulumi.<stack>.yaml``)::
+blueprint forbids it with ``explicit_providers: [openstack]`` in its
+``blueprint.yaml``, which writes into every stack file (``Pulumi.<stack>.yaml``)::
 
     config:
       pulumi:disable-default-providers: ["openstack"]
 
 and then passes an explicit provider (``cloud_provider`` below for its own
 project) to every component; a resource left without one fails at preview
-with Pulumi's "default provider for 'openstack' disabled" error. Only
+with Pulumi's "default provider for 'openstack' disabled" error (the offline
+runner, hence every test and ``osbp preview``, refuses it the same way). Only
 ``openstack`` is listed: ``random`` (generated passwords) holds no credentials
 and no location, and ``pulumi.Stash`` (pinned images) is built into the engine.
 """

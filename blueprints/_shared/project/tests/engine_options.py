@@ -48,8 +48,8 @@ class Invocation:
 class OptionsMonitor(offline.RecordingMonitor):
     """``RecordingMonitor`` that also keeps options and invokes."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
-        super().__init__(mocks)
+    def __init__(self, mocks: pulumi.runtime.Mocks, *args: Any, **kwargs: Any) -> None:
+        super().__init__(mocks, *args, **kwargs)
         self.options: dict[str, EngineOptions] = {}
         self.invokes: list[Invocation] = []
 
@@ -92,8 +92,8 @@ def recording_options() -> Iterator[list[OptionsMonitor]]:
     monitors: list[OptionsMonitor] = []
 
     class Monitor(OptionsMonitor):
-        def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
-            super().__init__(mocks)
+        def __init__(self, mocks: pulumi.runtime.Mocks, *args: Any, **kwargs: Any) -> None:
+            super().__init__(mocks, *args, **kwargs)
             monitors.append(self)
 
     with pytest.MonkeyPatch.context() as patch:
@@ -110,7 +110,7 @@ def run_under_mocks(
 ) -> OptionsMonitor:
     """Run ``build`` (a few components) as a program of ``project``/``stack``."""
     mocks = mocks or OpenStackMocks()
-    monitor = OptionsMonitor(mocks)
+    monitor = OptionsMonitor(mocks, project=project, stack=stack)
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config({}, [])

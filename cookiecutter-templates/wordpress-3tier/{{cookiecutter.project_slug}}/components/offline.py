@@ -155,8 +155,20 @@ class RecordingMonitor(sdk.MockMonitor):  # type: ignore[misc]
     ``close()`` closes them.
     """
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(
+        self,
+        mocks: pulumi.runtime.Mocks,
+        disabled_defaults: frozenset[str] = frozenset(),
+        *,
+        project: str = "project",
+        stack: str = "stack",
+    ) -> None:
         super().__init__(mocks)
+        # URNs are made on the SDK's worker threads, where some SDK releases do not see
+        # the run's settings (``get_stack()`` answers "stack" there): keep them here.
+        self.project, self.stack = project, stack
+        self.disabled_defaults = disabled_defaults
+        """Packages whose default provider the stack disables, as the engine enforces it."""
         self.registrations: dict[str, Registration] = {}
         self.invocations: list[Invocation] = []
         self._loops: list[asyncio.AbstractEventLoop] = []
@@ -183,8 +195,9 @@ class RecordingMonitor(sdk.MockMonitor):  # type: ignore[misc]
         """URNs as the engine makes them: the root stack's type is not in its children's."""
         if parent and parent.split("::")[2] == "pulumi:pulumi:Stack":
             parent = ""
-        urn: str = super().make_urn(parent, type_, name)
-        return urn
+        if parent:
+            type_ = parent.split("::")[2].split("$")[-1] + "$" + type_
+        return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         self._thread_loop()
@@ -253,9 +266,27 @@ class RecordingMonitor(sdk.MockMonitor):  # type: ignore[misc]
         package = token.split(":", 1)[0]
         if package == "pulumi":  # a provider resource itself
             return None
+        if package in self.disabled_defaults:  # the engine's own words
+            raise OfflineError(
+                f"Default provider for '{package}' disabled. "
+                f"'{token}' must use an explicit provider."
+            )
         name = DEFAULT_PROVIDER + (f"_{version.replace('.', '_')}" if version else "")
-        stack, project = pulumi.get_stack(), pulumi.get_project()
-        return f"urn:pulumi:{stack}::{project}::pulumi:providers:{package}::{name}"
+        return f"urn:pulumi:{self.stack}::{self.project}::pulumi:providers:{package}::{name}"
+
+
+def disabled_default_providers(values: Mapping[str, str]) -> frozenset[str]:
+    """``pulumi:disable-default-providers`` of the stack config (a JSON list, ``*`` = all)."""
+    text = values.get("pulumi:disable-default-providers", "")
+    try:
+        packages = json.loads(text) if text else []
+    except json.JSONDecodeError:
+        packages = [part.strip() for part in text.split(",")]
+    if not isinstance(packages, list):
+        raise OfflineError("pulumi:disable-default-providers: expected a list of packages")
+    if "*" in packages:
+        return frozenset({"openstack", "random"})
+    return frozenset(str(package) for package in packages)
 
 
 # --- the project --------------------------------------------------------------
@@ -495,7 +526,12 @@ def run_offline(
     if not program.is_file():
         raise OfflineError(f"{project_dir} has no __main__.py")
     mocks = OpenStackMocks(preview=preview)
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(
+        mocks,
+        disabled_default_providers(values),
+        project=stack_config.project,
+        stack=stack_config.stack,
+    )
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run_program() -> None:

@@ -23,7 +23,7 @@ from pulumi.runtime import sync_await as _sync
 
 T = TypeVar("T")
 
-SUPPORTED_SDK = "pulumi>=3.231,<4"
+SUPPORTED_SDK = "pulumi==3.259.0"
 """The SDK releases whose internals this module was checked against."""
 
 MockMonitor: type[Any] = _mocks.MockMonitor
