@@ -64,7 +64,28 @@ def _floating_ip_associated(conn: Connection, ip_id: str) -> bool:
     return address is not None and bool(address.port_id)
 
 
+def _role_assigned(conn: Connection, assignment_id: str) -> bool:
+    """A RoleAssignment's id is ``<domain>/<project>/<group>/<user>/<role>``."""
+    _, project_id, group_id, user_id, role_id = assignment_id.split("/")
+    found = conn.identity.role_assignments(
+        scope_project_id=project_id,
+        role_id=role_id,
+        **({"group_id": group_id} if group_id else {"user_id": user_id}),
+    )
+    return any(True for _ in found)
+
+
+def _quotas_project_exists(conn: Connection, quota_id: str) -> bool:
+    """A quota set's id is ``<project>/<region>``: the services keep a deleted project's
+    limits in their databases, meaningless once Keystone has no such project."""
+    return conn.identity.find_project(quota_id.split("/")[0], ignore_missing=True) is not None
+
+
 PROBES: dict[str, Callable[[Connection, str], bool]] = {
+    "openstack:identity/roleAssignment:RoleAssignment": _role_assigned,
+    "openstack:compute/quotaSetV2:QuotaSetV2": _quotas_project_exists,
+    "openstack:networking/quotaV2:QuotaV2": _quotas_project_exists,
+    "openstack:blockstorage/quoteSetV3:QuoteSetV3": _quotas_project_exists,
     "openstack:compute/instance:Instance": _exists(lambda c: c.compute.find_server),
     "openstack:compute/keypair:Keypair": _exists(lambda c: c.compute.find_keypair),
     "openstack:compute/serverGroup:ServerGroup": _exists(lambda c: c.compute.find_server_group),
@@ -92,6 +113,7 @@ NOT_IN_THE_CLOUD = {
     "random:index/randomPassword:RandomPassword",
     "random:index/randomString:RandomString",
     "pulumi:index:Stash",
+    "pulumi:pulumi:StackReference",
 }
 """Types whose resources live in the Pulumi state only: nothing to look for in the cloud."""
 

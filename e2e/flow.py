@@ -153,11 +153,16 @@ class BlueprintRun:
     ) -> PulumiStack:
         self.outcome.stacks[declared.name] = declared.rights
         env = tools_env(self.project, self.backend, declared.cloud)
+        # A blueprint whose stacks run as identities it creates itself (a developer user
+        # made by its team stack) names them: acceptance.stack_env(run, declared) -> env.
+        stack_env = getattr(self.acceptance, "stack_env", None)
+        if stack_env is not None:
+            env.update(stack_env(self, declared))
         stack = PulumiStack(self.project, declared.name, env)
         stack.init(copy_config_from)
         self.started[declared.name] = stack
         self.opened[declared.name] = stack
-        self.conns[declared.name] = cloud.connect(declared.cloud)
+        self.conns[declared.name] = cloud.connect(env["OS_CLOUD"])
         return stack
 
     def up(self, stack: PulumiStack, step: str) -> list[Stamped]:
@@ -300,8 +305,11 @@ def run_blueprint(blueprint: Blueprint, work: Path) -> Outcome:
         first = run.first_stack()
         run.update_step(first)
         run.other_stacks(first)
-        for index, name in enumerate(list(run.started)):
-            run.teardown(run.started[name], unprotect_by_config=index == 0)
+        order = list(run.started)
+        if getattr(run.acceptance, "TEARDOWN_LAST_FIRST", False):  # later stacks use earlier ones
+            order.reverse()
+        for name in order:
+            run.teardown(run.started[name], unprotect_by_config=name == run.declared[0].name)
         outcome.ok = True
     except Exception as error:  # one blueprint's failure (openstacksdk's too) stops only it
         outcome.error = f"{type(error).__name__}: {error}"

@@ -240,6 +240,8 @@ def load_blueprint(path: Path) -> Blueprint:
         raise BlueprintSpecError(f"{shown}: {error}") from None
     project = [dict(spec) for spec in PROJECT_PARAMETERS]
     project[0]["default"] = doc["name"]
+    if doc.get("stacks"):  # the first stack the blueprint declares is the one generated
+        project[2]["default"] = doc["stacks"][0]["name"]
     parameters = [_parameter(spec, in_config=False) for spec in project]
     parameters += [_parameter(spec, in_config=True) for spec in doc.get("parameters") or []]
     return Blueprint(

@@ -24,6 +24,9 @@ The format, in short::
       - ordered: [min_nodes, desired_nodes, max_nodes]   # a <= b <= c
     stacks:                       # what the acceptance flow deploys, with its rights
       - {name: app, rights: member, help: ...}   # admin | member | reader
+      - {name: alice-x, rights: member, pattern: "[a-z][a-z0-9-]*", help: ...}
+                                  # pattern: the name is one example of every stack whose
+                                  # name matches (and no other entry names): branch stacks
     explicit_providers: [openstack]   # default providers disabled in every stack file
 
 Scalar types: string (pattern), slug, integer (min, max), boolean, cidr
@@ -294,8 +297,8 @@ def check_stacks(stacks: list[Any]) -> None:
         if not isinstance(stack, Mapping):
             raise SpecError(f"{where}: expected a mapping (name, rights, help)")
         for key in stack:
-            if key not in ("name", "rights", "help"):
-                raise SpecError(f"{where}.{key}: unknown field; known: name, rights, help")
+            if key not in ("name", "rights", "help", "pattern"):
+                raise SpecError(f"{where}.{key}: unknown field; known: name, rights, help, pattern")
         name = stack.get("name")
         if not isinstance(name, str) or not validation.SLUG.match(name):
             raise SpecError(f"{where}.name: {name!r} is not a stack name (a slug)")
@@ -308,6 +311,20 @@ def check_stacks(stacks: list[Any]) -> None:
             )
         if not isinstance(stack.get("help"), str) or not stack["help"].strip():
             raise SpecError(f"{where}.help: missing (what the stack is for)")
+        if "pattern" in stack:
+            _check_stack_pattern(where, name, stack["pattern"])
+
+
+def _check_stack_pattern(where: str, name: str, pattern: Any) -> None:
+    """A stack kind whose names vary (one per git branch): ``name`` is the example deployed."""
+    try:
+        matches = isinstance(pattern, str) and re.fullmatch(pattern, name) is not None
+    except re.error as error:
+        raise SpecError(f"{where}.pattern: not a regular expression ({error})") from None
+    if not isinstance(pattern, str):
+        raise SpecError(f"{where}.pattern: expected a regular expression, got {pattern!r}")
+    if not matches:
+        raise SpecError(f"{where}.pattern: the example name {name!r} does not match {pattern}")
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:

@@ -22,7 +22,7 @@ import yaml
 
 from conftest import make
 from generator.catalog import Blueprint, list_blueprints
-from generator.preview import capture_program
+from generator.preview import ProgramCapture, capture_program
 
 SENSITIVE_PORTS = {22, 3306, 5432, 3389, 6379, 27017}
 ANYWHERE = {"0.0.0.0/0", "::/0"}
@@ -91,8 +91,10 @@ def test_generated_tests_run_with_a_second_stack_and_encrypted_values(
     doc = yaml.safe_load(first.read_text())
     doc["config"]["openstack:password"] = ENCRYPTED
     first.write_text(yaml.safe_dump(doc))
-    (project / "Pulumi.prod.yaml").write_text(yaml.safe_dump(doc))
-    for stack in ("", "prod"):
+    # A blueprint whose stack kinds follow their names (``pattern``) gets its example name.
+    second = next((s["name"] for s in blueprint.stacks if "pattern" in s), "prod")
+    (project / f"Pulumi.{second}.yaml").write_text(yaml.safe_dump(doc))
+    for stack in ("", second):
         result = make(project, "test", **({"PULUMI_STACK": stack} if stack else {}))
         assert result.returncode == 0, f"stack {stack or 'from answers'}: {result.stdout}"
         assert " passed" in result.stdout and "error" not in result.stdout.splitlines()[-1]
@@ -113,11 +115,27 @@ def test_stack_file_holds_the_answers(baked: Bake) -> None:
             assert str(config[f"{slug}:{by_name[key].config_key}"]) == str(value)
 
 
+def every_stack_kind(baked: Bake, tmp_path: Path, **options: Any) -> list[ProgramCapture]:
+    """The generated stack, and one stack of each kind named by a ``pattern`` (one per git
+    branch, say), started from the generated stack's config in a copy of the project (as
+    ``pulumi stack init --copy-config-from`` does)."""
+    captures = [capture_program(baked.project, **options)]
+    examples = [s["name"] for s in baked.blueprint.stacks if "pattern" in s]
+    if examples:
+        copy = tmp_path / "kinds" / baked.project.name
+        shutil.copytree(baked.project, copy, ignore=shutil.ignore_patterns("venv"))
+        answers = yaml.safe_load((copy / ".osbp-answers.yml").read_text())["answers"]
+        for name in examples:
+            shutil.copyfile(copy / f"Pulumi.{answers['stack']}.yaml", copy / f"Pulumi.{name}.yaml")
+            captures.append(capture_program(copy, name, **options))
+    return captures
+
+
 def test_node_configuration_passes_the_cloud_init_schema(baked: Bake, tmp_path: Path) -> None:
     assert shutil.which("cloud-init"), "cloud-init's validator is needed (make test installs it)"
-    capture = capture_program(baked.project, reveal_secrets=True)
     user_data = {
-        r.name: r.inputs["userData"]
+        f"{capture.stack}-{r.name}": r.inputs["userData"]
+        for capture in every_stack_kind(baked, tmp_path, reveal_secrets=True)
         for r in capture.resources
         if r.type == INSTANCE and "userData" in r.inputs
     }
@@ -134,10 +152,13 @@ def test_node_configuration_passes_the_cloud_init_schema(baked: Bake, tmp_path: 
 
 
 def test_exports_are_the_documented_outputs(
-    baked: Bake, preview_json: Callable[[Path], dict[str, Any]]
+    baked: Bake, preview_json: Callable[[Path], dict[str, Any]], tmp_path: Path
 ) -> None:
     document = preview_json(baked.project)
-    assert sorted(document["outputs"]) == sorted(baked.blueprint.outputs)
+    exported = set(document["outputs"])
+    for capture in every_stack_kind(baked, tmp_path, preview=True)[1:]:
+        exported |= set(capture.outputs)
+    assert sorted(exported) == sorted(baked.blueprint.outputs)
 
 
 def test_preview_never_opens_sensitive_ports_to_the_world(

@@ -155,6 +155,27 @@ BROKEN_SPECS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "stacks[0].help: missing",
     ),
     (
+        "stack-pattern-misses-its-example",
+        lambda s: s.update(
+            stacks=[{"name": "Alice", "rights": "member", "help": "x", "pattern": "[a-z]+"}]
+        ),
+        "stacks[0].name: 'Alice' is not a stack name (a slug)",
+    ),
+    (
+        "stack-pattern-example",
+        lambda s: s.update(
+            stacks=[{"name": "alice-x", "rights": "member", "help": "x", "pattern": "[a-z]+"}]
+        ),
+        "stacks[0].pattern: the example name 'alice-x' does not match [a-z]+",
+    ),
+    (
+        "stack-pattern-regex",
+        lambda s: s.update(
+            stacks=[{"name": "alice", "rights": "member", "help": "x", "pattern": "[a-z"}]
+        ),
+        "stacks[0].pattern: not a regular expression",
+    ),
+    (
         "example-typo",
         lambda s: s["examples"]["admin-access"].update(flavour="x"),
         "examples.admin-access.flavour: not a parameter",
@@ -225,9 +246,14 @@ def test_stacks_with_their_rights_are_accepted(
     spec["stacks"] = [
         {"name": "app", "rights": "member", "help": "The application"},
         {"name": "team", "rights": "admin", "help": "Projects and quotas"},
+        {"name": "alice-x", "rights": "member", "help": "A branch", "pattern": "[a-z-]+"},
     ]
     catalog_with(yaml.safe_dump(spec))
-    assert [s["rights"] for s in catalog.get_blueprint("broken").stacks] == ["member", "admin"]
+    assert [s["rights"] for s in catalog.get_blueprint("broken").stacks] == [
+        "member",
+        "admin",
+        "member",
+    ]
 
 
 @pytest.mark.parametrize(

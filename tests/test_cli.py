@@ -94,6 +94,7 @@ def test_new_reads_an_answers_file(tmp_path: Path) -> None:
         (["--set", "flavour=m1.tiny"], "error: unknown parameter 'flavour'"),
         (["--set", "backend_cidr=10.0.1.0/24"], "overlap"),
         (["--stack", "Prod Stack"], "error: stack: 'Prod Stack' is not a valid slug"),
+        (["--set", "protect_data=maybe"], "error: protect_data: 'maybe' is not yes or no"),
     ],
 )
 def test_new_refuses_bad_input_without_writing(

@@ -56,6 +56,8 @@ class ProjectQuotas:
 class KeystoneProjectArgs:
     description: str = ""
     domain_id: str | None = None
+    parent_id: pulumi.Input[str] | None = None
+    """Parent project (Keystone's project hierarchy); ``None`` puts it under the domain."""
     users: Sequence[ProjectUser] = field(default_factory=list)
     quotas: ProjectQuotas | None = None
     operator_role: str | None = "member"
@@ -88,6 +90,7 @@ class KeystoneProject(pulumi.ComponentResource):
             name=physical_name(name, KEYSTONE_PROJECT_NAME_LIMIT),
             description=args.description or None,
             domain_id=args.domain_id,
+            parent_id=args.parent_id,
             opts=child,
         )
         self._project = project

@@ -526,6 +526,7 @@ def run_offline(
     if not program.is_file():
         raise OfflineError(f"{project_dir} has no __main__.py")
     mocks = OpenStackMocks(preview=preview)
+    mocks.cloud.project_dir = project_dir
     monitor = RecordingMonitor(
         mocks,
         disabled_default_providers(values),
