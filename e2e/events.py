@@ -13,6 +13,9 @@ from typing import Any
 Stamped = tuple[float, dict[str, Any]]
 
 REPLACE_OPS = {"replace", "create-replacement", "delete-replaced"}
+WAVE_OVERLAP_S = 0.05
+"""Steps of one wave start together; a step starting this close to the end of all the
+earlier ones still opens the next wave (event stamps are taken on arrival)."""
 
 
 def _pre(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -55,6 +58,30 @@ class Profile:
     """Last step's end to the command's exit (summary, checkpoint, provider shut-down)."""
     durations: dict[str, float] = field(default_factory=dict)
     """Seconds of each resource step (pre-event to outputs event), by URN."""
+    starts: dict[str, float] = field(default_factory=dict)
+    """When each resource step began, by URN."""
+
+    def waves(self) -> list[tuple[float, str]]:
+        """The run's steps grouped into waves: (seconds, its slowest step) for each.
+
+        A destroy deletes in waves: the engine schedules deletions as antichains of the
+        dependency graph, and a wave starts only when the previous one has finished
+        (``ScheduleDeletes`` in Pulumi's step generator). A step that begins after every
+        earlier step has ended opens a new wave, so a destroy lasts about the sum of each
+        wave's slowest step, however short the other chains are.
+        """
+        found: list[tuple[float, float, str]] = []  # (start, end, slowest) per wave
+        slowest = 0.0
+        for urn in sorted(self.starts, key=self.starts.__getitem__):
+            start, end = self.starts[urn], self.starts[urn] + self.durations.get(urn, 0.0)
+            if not found or start >= found[-1][1] - WAVE_OVERLAP_S:
+                found.append((start, end, urn))
+                slowest = end - start
+            elif end - start > slowest:
+                found[-1], slowest = (found[-1][0], max(found[-1][1], end), urn), end - start
+            else:
+                found[-1] = (found[-1][0], max(found[-1][1], end), found[-1][2])
+        return [(end - start, describe(urn)) for start, end, urn in found]
 
     def as_record(self) -> dict[str, Any]:
         slowest = sorted(self.durations.items(), key=lambda item: -item[1])[:5]
@@ -66,6 +93,7 @@ class Profile:
             "tail_s": round(self.tail_s, 2),
             "serial_sum_s": round(sum(self.durations.values()), 2),
             "slowest": {describe(urn): round(seconds, 2) for urn, seconds in slowest},
+            "waves": [{"s": round(seconds, 2), "slowest": what} for seconds, what in self.waves()],
         }
 
 
@@ -99,4 +127,5 @@ def profile(events: list[Stamped], total_s: float) -> Profile:
         steps_s=last - first,
         tail_s=total_s - last,
         durations=durations,
+        starts=started,
     )
