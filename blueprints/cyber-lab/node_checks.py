@@ -6,7 +6,8 @@ management address IS routable there: what keeps a target inside the lab on this
 is the node's own egress firewall, and the isolation check proves it both ways (blocked,
 then reachable once that firewall is lifted, then blocked again). The harness's own NIC 0
 (qemu user networking, 10.0.2.0/24, only for SSH port forwarding from the host) is not a
-port of the program and is excluded explicitly from every isolation probe.
+port of the program and is excluded explicitly from every isolation probe: it is the
+interface that carries none of the node's port addresses.
 """
 
 import ipaddress
@@ -19,8 +20,6 @@ from tests.nodes.roles.common import base_checks
 JUMP, ATTACKER = "jump", "attacker"
 TARGETS = ("target-1", "target-2")
 LAB_VMS = (ATTACKER, *TARGETS)
-HARNESS_NIC = ipaddress.ip_network("10.0.2.0/24")
-"""qemu user networking of NIC 0: the harness's SSH path, not a port of the program."""
 EXPOSED = {21, 22, 80}
 """targetServices defaults (ftp, http) and SSH: the ports every target must show open."""
 CLOSED = {23, 443, 3306}
@@ -44,7 +43,7 @@ def outside_addresses(c: Cluster) -> list[str]:
         str(address.ip)
         for node in c.deployment.nodes
         for address in node.addresses
-        if address.ip not in lab and address.ip not in HARNESS_NIC
+        if address.ip not in lab
     ]
     if not found:
         raise CheckFailed("no address outside the lab to probe (the jump host's management port)")
@@ -54,13 +53,6 @@ def outside_addresses(c: Cluster) -> list[str]:
 def tcp_open(c: Cluster, role: str, address: str, port: int) -> bool:
     probe = f"timeout 5 bash -c 'exec 3<>/dev/tcp/{address}/{port}' 2>/dev/null && echo open"
     return "open" in c.sh(role, probe, timeout=30).stdout
-
-
-def pings(c: Cluster, role: str, address: str) -> bool:
-    return (
-        c.sh(role, f"ping -n -c 1 -W 2 {address} >/dev/null && echo up", timeout=30).stdout.strip()
-        == "up"
-    )
 
 
 def attacker_reaches_the_services(c: Cluster) -> str:
@@ -95,44 +87,66 @@ def targets_expose_their_services_and_no_other(c: Cluster) -> str:
     return f"open: {'; '.join(shown)}; closed: {sorted(CLOSED)}"
 
 
+def harness_nics(c: Cluster, role: str) -> list[str]:
+    """The node's interfaces that carry none of its ports' addresses: the harness's NIC 0."""
+    own = {str(address.ip) for address in c.deployment.node(role).addresses}
+    nics = c.sh_ok(role, "ip -4 -o addr show scope global")
+    found = {line.split()[1]: line.split()[3].split("/")[0] for line in nics.splitlines()}
+    return sorted(nic for nic, address in found.items() if address not in own)
+
+
+def probes(outside: list[str]) -> str:
+    """A script printing ``reached <what>`` for each outside address that answers."""
+    lines = []
+    for address in outside:
+        lines.append(
+            f"command -v ping >/dev/null && ping -n -c 1 -W 2 {address} >/dev/null"
+            f" && echo 'reached {address} ping'"
+        )
+        lines += [
+            f"timeout 4 bash -c 'exec 3<>/dev/tcp/{address}/{port}' 2>/dev/null"
+            f" && echo 'reached {address}:{port}'"
+            for port in (22, PROXY_PORT)
+        ]
+    return "\n".join(f"{line} || true" for line in lines)
+
+
 def a_target_reaches_nothing_beyond_the_lab(c: Cluster) -> str:
     target = TARGETS[0]
     outside = outside_addresses(c)
+    excluded = harness_nics(c, target)
     routes = c.sh_ok(target, "; ".join(f"ip -4 route get {a}" for a in outside))
-    nics = c.sh_ok(target, "ip -4 -o addr show")
-    harness_nic = [line.split()[1] for line in nics.splitlines() if "10.0.2." in line]
-    if any(f"dev {nic} " in routes for nic in harness_nic):
-        raise CheckFailed(f"a probe would leave by the harness NIC {harness_nic}: {routes}")
-
-    def reached() -> list[str]:
-        hits = [f"{a} ping" for a in outside if pings(c, target, a)]
-        hits += [f"{a}:{p}" for a in outside for p in (22, PROXY_PORT) if tcp_open(c, target, a, p)]
-        return hits
-
-    blocked = reached()
-    if blocked:
-        raise CheckFailed(f"{target} reaches beyond the lab: {blocked}")
-    counter = c.sh_ok(target, "nft list table inet osbp_lab | grep -o 'packets [0-9]*' | tail -1")
-    if not re.search(r"packets [1-9]", counter):
-        raise CheckFailed(f"the egress firewall's drop counter did not move: {counter!r}")
+    if any(f"dev {nic} " in routes for nic in excluded):
+        raise CheckFailed(f"a probe would leave by the harness NIC {excluded}: {routes}")
+    # One session: probe, count, lift the node's egress firewall, probe again (the control:
+    # the outside answers without it), set it again (also if anything fails), probe again.
+    out = c.sh_ok(target, f"""
+        count() {{ nft list table inet osbp_lab | grep -o 'packets [0-9]*' | tail -1; }}
+        echo '== blocked'; {probes(outside)}
+        echo "== counter $(count)"
+        trap /usr/local/sbin/cyber-lab-egress EXIT
+        nft delete table inet osbp_lab
+        echo '== lifted'; {probes(outside)}
+        /usr/local/sbin/cyber-lab-egress
+        echo '== again'; {probes(outside)}
+    """, timeout=240)  # fmt: skip
+    phases = dict(re.findall(r"^== (\w+)(.*?)(?=^== |\Z)", out, re.M | re.S))
+    reached = {name: re.findall(r"^reached (.+)$", text, re.M) for name, text in phases.items()}
+    if set(phases) != {"blocked", "counter", "lifted", "again"}:
+        raise CheckFailed(f"the probe script stopped early: {out[-300:]}")
+    if reached["blocked"] or reached["again"]:
+        raise CheckFailed(f"{target} reaches beyond the lab: {reached}")
+    if not re.search(r"packets [1-9]", phases["counter"]):
+        raise CheckFailed(f"the egress firewall's drop counter did not move: {phases['counter']}")
+    if not reached["lifted"]:
+        raise CheckFailed("control failed: without the firewall the outside still does not answer")
     if not tcp_open(c, target, lab_ip(c, JUMP), PROXY_PORT):
         raise CheckFailed(
             "the jump host's apt proxy on the lab is not reachable (positive control)"
         )
-    # Control: the same probes succeed once the node's egress firewall is lifted, so they
-    # could fail only because of it; then it is set again and holds again.
-    c.sh_ok(target, "nft delete table inet osbp_lab")
-    try:
-        opened = reached()
-    finally:
-        c.sh_ok(target, "/usr/local/sbin/cyber-lab-egress")
-    if not opened:
-        raise CheckFailed("control failed: without the firewall the outside still does not answer")
-    if reached():
-        raise CheckFailed("the egress firewall did not hold again after being re-applied")
     return (
         f"{target} reaches none of {outside} (routable via the segment's covering prefix; "
-        f"harness NIC {harness_nic} excluded); without its firewall it reaches {opened}"
+        f"harness NIC {excluded} excluded); without its firewall it reaches {reached['lifted']}"
     )
 
 
@@ -195,7 +209,11 @@ def ansible_with_another_key_is_refused(c: Cluster) -> str:
     out = c.sh(JUMP, """
         rm -f /root/other_key /root/other_key.pub
         ssh-keygen -q -t ed25519 -N '' -f /root/other_key
-        cd /root && ansible lab -m ping -o -e ansible_ssh_private_key_file=/root/other_key 2>&1
+        cd /root
+        # No SSH connection sharing: the earlier checks' persisted masters would be reused
+        # (they were opened with the lab key) and the other key never tried.
+        ANSIBLE_SSH_ARGS='-o ControlMaster=no -o ControlPath=none -o IdentitiesOnly=yes' \
+          ansible lab -m ping -o -e ansible_ssh_private_key_file=/root/other_key 2>&1
         echo rc=$?
     """, timeout=240).stdout  # fmt: skip
     unreachable = re.findall(r"^(\S+) \| UNREACHABLE", out, re.M)
