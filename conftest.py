@@ -23,7 +23,10 @@ REQUIREMENTS = ("requirements.txt", "requirements-dev.txt")
 
 def cookiecutter_bake(output: Path, blueprint: str, answers: Mapping[str, Any]) -> Path:
     """Bake with plain cookiecutter in a subprocess, the way an architect would."""
-    extra = [f"{key}={value}" for key, value in answers.items()]
+    extra = [  # lists and objects are JSON text for cookiecutter
+        f"{key}={json.dumps(value) if isinstance(value, list | dict) else value}"
+        for key, value in answers.items()
+    ]
     subprocess.run(
         [
             str(VENV_BIN / "cookiecutter"),

@@ -25,7 +25,7 @@ from generator.catalog import Blueprint, Parameter, get_blueprint
 from generator.errors import AnswersError, OsbpError, OutputDirError, TargetExistsError
 from generator.merge_base import store_merge_base
 from generator.paths import templates_dir
-from generator.validation import check_known, validate_answers
+from generator.validation import CHECKS, check_known, validate_answers
 
 
 def read_answers_file(path: Path) -> dict[str, Any]:
@@ -123,6 +123,9 @@ def resolve_answers(
     for key, value in answers.items():
         if key not in structured and isinstance(value, list | dict):
             raise AnswersError(f"{key}: expected one value, got {json.dumps(value)}")
+    for parameter in blueprint.parameters:  # cookiecutter itself fails on a bad yes/no
+        if parameter.type == "boolean" and parameter.name in answers:
+            CHECKS["boolean"](parameter.name, answers[parameter.name], parameter.spec)
     template = template_path(blueprint)
     context = generate_context(
         context_file=str(template / "cookiecutter.json"),
