@@ -14,8 +14,11 @@ Stamped = tuple[float, dict[str, Any]]
 
 REPLACE_OPS = {"replace", "create-replacement", "delete-replaced"}
 WAVE_OVERLAP_S = 0.05
-"""Steps of one wave start together; a step starting this close to the end of all the
-earlier ones still opens the next wave (event stamps are taken on arrival)."""
+"""A step starting this close to the end of all the earlier ones still opens the next
+wave (event stamps are taken on arrival)."""
+WAVE_SPREAD_S = 0.1
+"""The steps of one wave start together, within this of its first: instant steps (those
+``deleted_with`` skips) stay in their wave."""
 
 
 def _pre(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -67,14 +70,18 @@ class Profile:
         A destroy deletes in waves: the engine schedules deletions as antichains of the
         dependency graph, and a wave starts only when the previous one has finished
         (``ScheduleDeletes`` in Pulumi's step generator). A step that begins after every
-        earlier step has ended opens a new wave, so a destroy lasts about the sum of each
-        wave's slowest step, however short the other chains are.
+        earlier step has ended, and not together with the current wave's first, opens a new
+        wave, so a destroy lasts about the sum of each wave's slowest step, however short
+        the other chains are.
         """
         found: list[tuple[float, float, str]] = []  # (start, end, slowest) per wave
         slowest = 0.0
         for urn in sorted(self.starts, key=self.starts.__getitem__):
             start, end = self.starts[urn], self.starts[urn] + self.durations.get(urn, 0.0)
-            if not found or start >= found[-1][1] - WAVE_OVERLAP_S:
+            opens = not found or (
+                start > found[-1][0] + WAVE_SPREAD_S and start >= found[-1][1] - WAVE_OVERLAP_S
+            )
+            if opens:
                 found.append((start, end, urn))
                 slowest = end - start
             elif end - start > slowest:

@@ -312,14 +312,18 @@ def test_destroy_waves_are_the_steps_that_start_when_every_earlier_one_ended() -
         (5.02, pre("urn:x::router-interface", "delete")),
         (6.5, post("urn:x::port", "delete")),
         (8.0, post("urn:x::router-interface", "delete")),
-        (8.0, pre("urn:x::volume", "delete")),
-        (11.2, post("urn:x::volume", "delete")),
+        (8.0, pre("urn:x::subnet", "delete")),
+        (8.01, post("urn:x::subnet", "delete")),
+        (8.02, pre("urn:x::rule", "delete")),
+        (8.02, post("urn:x::rule", "delete")),
+        (8.03, pre("urn:x::volume", "delete")),
+        (11.23, post("urn:x::volume", "delete")),
     ]
     waves = profile(events, total_s=11.5).waves()
     assert [(round(s, 2), what) for s, what in waves] == [
         (4.5, "x server-b"),
         (3.0, "x router-interface"),
-        (3.2, "x volume"),
+        (3.23, "x volume"),
     ]
 
 
