@@ -83,11 +83,15 @@ class SecurityGroup(pulumi.ComponentResource):
             delete_default_rules=args.delete_default_rules or None,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        for rule in args.ingress:
+        flows = [
+            (f"{r.protocol}-{r.port}-from-{r.remote_cidr.replace('/', '-')}", "ingress", r)
+            for r in args.ingress
+        ] + [(r.logical_name, r.direction, r) for r in args.rules]
+        for logical_name, direction, rule in flows:
             openstack.networking.SecGroupRule(
-                f"{name}-{rule.protocol}-{rule.port}-from-{rule.remote_cidr.replace('/', '-')}",
+                f"{name}-{logical_name}",
                 security_group_id=group.id,
-                direction="ingress",
+                direction=direction,
                 ethertype="IPv4",
                 protocol=rule.protocol,
                 port_range_min=rule.port,
@@ -95,19 +99,6 @@ class SecurityGroup(pulumi.ComponentResource):
                 remote_ip_prefix=rule.remote_cidr,
                 description=rule.description,
                 # Neutron deletes a group's rules with the group: no call per rule.
-                opts=pulumi.ResourceOptions(parent=group, deleted_with=group),
-            )
-        for extra in args.rules:
-            openstack.networking.SecGroupRule(
-                f"{name}-{extra.logical_name}",
-                security_group_id=group.id,
-                direction=extra.direction,
-                ethertype="IPv4",
-                protocol=extra.protocol,
-                port_range_min=extra.port,
-                port_range_max=extra.port,
-                remote_ip_prefix=extra.remote_cidr,
-                description=extra.description,
                 opts=pulumi.ResourceOptions(parent=group, deleted_with=group),
             )
         self.group_id = group.id
