@@ -152,33 +152,11 @@ class Server(pulumi.ComponentResource):
     ) -> None:
         super().__init__("osbp:compute:Server", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        port = openstack.networking.Port(
-            name,
-            name=physical_name(name),
-            network_id=args.network.network_id,
-            fixed_ips=[
-                openstack.networking.PortFixedIpArgs(
-                    subnet_id=args.network.subnet_id, ip_address=args.fixed_ip
-                )
-            ],
-            security_group_ids=[group.group_id for group in args.security_groups],
-            opts=child,
-        )
+        port = _port(name, PortArgs(args.network, args.security_groups, args.fixed_ip), child)
         self.port_id = port.id
         self.private_ip = port.all_fixed_ips[0]
         more_ports = [
-            openstack.networking.Port(
-                f"{name}-{index}",
-                name=physical_name(f"{name}-{index}"),
-                network_id=extra.network.network_id,
-                fixed_ips=[
-                    openstack.networking.PortFixedIpArgs(
-                        subnet_id=extra.network.subnet_id, ip_address=extra.fixed_ip
-                    )
-                ],
-                security_group_ids=[group.group_id for group in extra.security_groups],
-                opts=child,
-            )
+            _port(f"{name}-{index}", extra, child)
             for index, extra in enumerate(args.more_ports, start=1)
         ]
         self.more_port_ids = [extra.id for extra in more_ports]
@@ -253,6 +231,22 @@ class Server(pulumi.ComponentResource):
                 "volume_id": self.volume_id,
             }
         )
+
+
+def _port(name: str, nic: PortArgs, opts: pulumi.ResourceOptions) -> openstack.networking.Port:
+    """A server's port on ``nic.network``, with its security groups and optional address."""
+    return openstack.networking.Port(
+        name,
+        name=physical_name(name),
+        network_id=nic.network.network_id,
+        fixed_ips=[
+            openstack.networking.PortFixedIpArgs(
+                subnet_id=nic.network.subnet_id, ip_address=nic.fixed_ip
+            )
+        ],
+        security_group_ids=[group.group_id for group in nic.security_groups],
+        opts=opts,
+    )
 
 
 def stable_device_path(volume_id: str) -> str:
