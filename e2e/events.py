@@ -74,21 +74,23 @@ class Profile:
         wave, so a destroy lasts about the sum of each wave's slowest step, however short
         the other chains are.
         """
-        found: list[tuple[float, float, str]] = []  # (start, end, slowest) per wave
-        slowest = 0.0
+        waves: list[list[str]] = []
+        end = 0.0  # of every step so far
         for urn in sorted(self.starts, key=self.starts.__getitem__):
-            start, end = self.starts[urn], self.starts[urn] + self.durations.get(urn, 0.0)
-            opens = not found or (
-                start > found[-1][0] + WAVE_SPREAD_S and start >= found[-1][1] - WAVE_OVERLAP_S
-            )
-            if opens:
-                found.append((start, end, urn))
-                slowest = end - start
-            elif end - start > slowest:
-                found[-1], slowest = (found[-1][0], max(found[-1][1], end), urn), end - start
-            else:
-                found[-1] = (found[-1][0], max(found[-1][1], end), found[-1][2])
-        return [(end - start, describe(urn)) for start, end, urn in found]
+            start = self.starts[urn]
+            if not waves or (
+                start > self.starts[waves[-1][0]] + WAVE_SPREAD_S and start >= end - WAVE_OVERLAP_S
+            ):
+                waves.append([])
+            waves[-1].append(urn)
+            end = max(end, start + self.durations.get(urn, 0.0))
+        return [self._wave(urns) for urns in waves]
+
+    def _wave(self, urns: list[str]) -> tuple[float, str]:
+        """(seconds from the wave's first start to its last end, its slowest step)."""
+        ends = [self.starts[urn] + self.durations.get(urn, 0.0) for urn in urns]
+        slowest = max(urns, key=lambda urn: self.durations.get(urn, 0.0))
+        return max(ends) - self.starts[urns[0]], describe(slowest)
 
     def as_record(self) -> dict[str, Any]:
         slowest = sorted(self.durations.items(), key=lambda item: -item[1])[:5]
