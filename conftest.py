@@ -23,8 +23,7 @@ REQUIREMENTS = ("requirements.txt", "requirements-dev.txt")
 
 def cookiecutter_bake(output: Path, blueprint: str, answers: Mapping[str, Any]) -> Path:
     """Bake with plain cookiecutter in a subprocess, the way an architect would."""
-    # Lists and objects are JSON text for cookiecutter (its hook parses them as JSON).
-    extra = [
+    extra = [  # lists and objects are JSON text for cookiecutter
         f"{key}={json.dumps(value) if isinstance(value, list | dict) else value}"
         for key, value in answers.items()
     ]

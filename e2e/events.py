@@ -13,6 +13,12 @@ from typing import Any
 Stamped = tuple[float, dict[str, Any]]
 
 REPLACE_OPS = {"replace", "create-replacement", "delete-replaced"}
+WAVE_OVERLAP_S = 0.05
+"""A step starting this close to the end of all the earlier ones still opens the next
+wave (event stamps are taken on arrival)."""
+WAVE_SPREAD_S = 0.1
+"""The steps of one wave start together, within this of its first: instant steps (those
+``deleted_with`` skips) stay in their wave."""
 
 
 def _pre(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -55,6 +61,36 @@ class Profile:
     """Last step's end to the command's exit (summary, checkpoint, provider shut-down)."""
     durations: dict[str, float] = field(default_factory=dict)
     """Seconds of each resource step (pre-event to outputs event), by URN."""
+    starts: dict[str, float] = field(default_factory=dict)
+    """When each resource step began, by URN."""
+
+    def waves(self) -> list[tuple[float, str]]:
+        """The run's steps grouped into waves: (seconds, its slowest step) for each.
+
+        A destroy deletes in waves: the engine schedules deletions as antichains of the
+        dependency graph, and a wave starts only when the previous one has finished
+        (``ScheduleDeletes`` in Pulumi's step generator). A step that begins after every
+        earlier step has ended, and not together with the current wave's first, opens a new
+        wave, so a destroy lasts about the sum of each wave's slowest step, however short
+        the other chains are.
+        """
+        waves: list[list[str]] = []
+        end = 0.0  # of every step so far
+        for urn in sorted(self.starts, key=self.starts.__getitem__):
+            start = self.starts[urn]
+            if not waves or (
+                start > self.starts[waves[-1][0]] + WAVE_SPREAD_S and start >= end - WAVE_OVERLAP_S
+            ):
+                waves.append([])
+            waves[-1].append(urn)
+            end = max(end, start + self.durations.get(urn, 0.0))
+        return [self._wave(urns) for urns in waves]
+
+    def _wave(self, urns: list[str]) -> tuple[float, str]:
+        """(seconds from the wave's first start to its last end, its slowest step)."""
+        ends = [self.starts[urn] + self.durations.get(urn, 0.0) for urn in urns]
+        slowest = max(urns, key=lambda urn: self.durations.get(urn, 0.0))
+        return max(ends) - self.starts[urns[0]], describe(slowest)
 
     def as_record(self) -> dict[str, Any]:
         slowest = sorted(self.durations.items(), key=lambda item: -item[1])[:5]
@@ -66,6 +102,7 @@ class Profile:
             "tail_s": round(self.tail_s, 2),
             "serial_sum_s": round(sum(self.durations.values()), 2),
             "slowest": {describe(urn): round(seconds, 2) for urn, seconds in slowest},
+            "waves": [{"s": round(seconds, 2), "slowest": what} for seconds, what in self.waves()],
         }
 
 
@@ -99,4 +136,5 @@ def profile(events: list[Stamped], total_s: float) -> Profile:
         steps_s=last - first,
         tail_s=total_s - last,
         durations=durations,
+        starts=started,
     )

@@ -199,6 +199,25 @@ class BlueprintRun:
         stack.preview(expect_no_changes=True)
         return stack
 
+    def after_up(self, stack: PulumiStack) -> None:
+        """The blueprint's own day-2 step, if it has one (``acceptance.after_up(conn, stack,
+        deployed)`` returns the checks that passed), then the state re-read, verified and
+        previewed with no change expected."""
+        hook = getattr(self.acceptance, "after_up", None)
+        if hook is None:
+            return
+        name = stack.stack
+        say(f"{self.blueprint.name}/{name}: the blueprint's day-2 step")
+        start = time.perf_counter()
+        checks = hook(self.conns[name], stack, self.deployed[name])
+        stack.timings["after_up"] = round(time.perf_counter() - start, 2)
+        self.deployed[name] = cloud.DeployedStack(stack.export(), stack.outputs())
+        for check in checks:
+            say(f"{self.blueprint.name}/{name}: ok  {check}")
+            self.outcome.checks.append(f"{name} (day-2 step): {check}")
+        self.verify(name, "after the day-2 step")
+        stack.preview(expect_no_changes=True)
+
     def update_step(self, stack: PulumiStack) -> None:
         """Answers that force replacement and re-configuration, then `pulumi up` again."""
         changes: dict[str, Any] = dict(getattr(self.acceptance, "UPDATE", {}))
@@ -303,6 +322,7 @@ def run_blueprint(blueprint: Blueprint, work: Path) -> Outcome:
         run = BlueprintRun(blueprint, work, outcome)
         run.generate()
         first = run.first_stack()
+        run.after_up(first)
         run.update_step(first)
         run.other_stacks(first)
         order = list(run.started)

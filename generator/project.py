@@ -123,7 +123,7 @@ def resolve_answers(
     for key, value in answers.items():
         if key not in structured and isinstance(value, list | dict):
             raise AnswersError(f"{key}: expected one value, got {json.dumps(value)}")
-    for parameter in blueprint.parameters:  # cookiecutter converts booleans first, with a traceback
+    for parameter in blueprint.parameters:  # cookiecutter itself fails on a bad yes/no
         if parameter.type == "boolean" and parameter.name in answers:
             CHECKS["boolean"](parameter.name, answers[parameter.name], parameter.spec)
     template = template_path(blueprint)

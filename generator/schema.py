@@ -22,6 +22,9 @@ The format, in short::
       - disjoint: [net, "tenants[].cidr"]        # no two networks overlap
       - unique: "tenants[].name"                 # no value twice in the list
       - ordered: [min_nodes, desired_nodes, max_nodes]   # a <= b <= c
+      - within: [net, "vms[].fixed_ip"]          # addresses are hosts of the network
+      - exactly_one: ["images[].url", "images[].file"]   # per item, one field set
+      - anywhere_needs: [admin_cidr, allow_world]  # a /0 network only with the flag
     stacks:                       # what the acceptance flow deploys, with its rights
       - {name: app, rights: member, help: ...}   # admin | member | reader
       - {name: alice-x, rights: member, pattern: "[a-z][a-z0-9-]*", help: ...}
@@ -247,15 +250,18 @@ def field_type(path: str, parameters: Mapping[str, Mapping[str, Any]]) -> str:
 
 def check_constraint(where: str, constraint: Any, parameters: Mapping[str, Any]) -> None:
     if not isinstance(constraint, Mapping) or len(constraint) != 1:
-        raise SpecError(f"{where}: expected one of disjoint, unique, ordered")
+        raise SpecError(
+            f"{where}: expected one of disjoint, unique, ordered, " + ", ".join(EXTRA_RULES)
+        )
     ((rule, paths),) = constraint.items()
     expected: dict[str, tuple[str, ...]] = {
         "disjoint": ("cidr",),
         "ordered": ("integer",),
         "unique": (),
+        **EXTRA_RULES,
     }
     if rule not in expected:
-        raise SpecError(f"{where}: {rule!r} is not a rule; known: disjoint, unique, ordered")
+        raise SpecError(f"{where}: {rule!r} is not a rule; known: {', '.join(expected)}")
     if rule == "unique" and isinstance(paths, str):
         paths = [paths]
     if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
@@ -276,6 +282,28 @@ def check_constraint(where: str, constraint: Any, parameters: Mapping[str, Any])
             raise SpecError(f"{where}.unique: {path!r} names one value; use a list path (x[].y)")
     if rule == "ordered" and len(lists) > 1:
         raise SpecError(f"{where}.ordered: compares items of one list only, not {sorted(lists)}")
+    if rule in EXTRA_RULES:
+        check_extra_rule(f"{where}.{rule}", rule, paths, parameters, lists)
+
+
+EXTRA_RULES: dict[str, tuple[str, ...]] = {"within": (), "exactly_one": (), "anywhere_needs": ()}
+"""Rules whose paths have types by position (checked by ``check_extra_rule``)."""
+
+
+def check_extra_rule(
+    where: str, rule: str, paths: list[str], parameters: Mapping[str, Any], lists: set[str]
+) -> None:
+    kinds = [field_type(path, parameters) for path in paths]
+    if rule == "within":
+        if len(paths) < 2 or kinds[0] != "cidr" or "[]" in paths[0]:
+            raise SpecError(f"{where}: expected a cidr parameter, then address paths")
+        if any(kind != "string" for kind in kinds[1:]):
+            raise SpecError(f"{where}: addresses are string fields")
+    elif rule == "exactly_one":
+        if len(paths) < 2 or len(lists) != 1 or not all("[]" in path for path in paths):
+            raise SpecError(f"{where}: expected at least two fields of the items of one list")
+    elif len(paths) != 2 or kinds != ["cidr", "boolean"] or lists:
+        raise SpecError(f"{where}: expected a cidr parameter and a boolean parameter")
 
 
 def check_output(where: str, output: Mapping[str, Any]) -> None:

@@ -294,6 +294,37 @@ def test_profile_splits_a_destroy_into_start_up_steps_and_tail() -> None:
     assert record["tail_s"] == 1.0
     assert record["serial_sum_s"] == 6.4
     assert list(record["slowest"]) == ["x server", "x attach"]
+    assert record["waves"] == [
+        {"s": 3.0, "slowest": "x attach"},
+        {"s": 3.4, "slowest": "x server"},
+    ]
+
+
+def test_destroy_waves_are_the_steps_that_start_when_every_earlier_one_ended() -> None:
+    events = [
+        (0.5, pre("urn:x::server-a", "delete")),
+        (0.5, pre("urn:x::fip-assoc", "delete")),
+        (0.6, pre("urn:x::server-b", "delete")),
+        (2.5, post("urn:x::fip-assoc", "delete")),
+        (4.6, post("urn:x::server-a", "delete")),
+        (5.0, post("urn:x::server-b", "delete")),
+        (5.0, pre("urn:x::port", "delete")),
+        (5.02, pre("urn:x::router-interface", "delete")),
+        (6.5, post("urn:x::port", "delete")),
+        (8.0, post("urn:x::router-interface", "delete")),
+        (8.0, pre("urn:x::subnet", "delete")),
+        (8.01, post("urn:x::subnet", "delete")),
+        (8.02, pre("urn:x::rule", "delete")),
+        (8.02, post("urn:x::rule", "delete")),
+        (8.03, pre("urn:x::volume", "delete")),
+        (11.23, post("urn:x::volume", "delete")),
+    ]
+    waves = profile(events, total_s=11.5).waves()
+    assert [(round(s, 2), what) for s, what in waves] == [
+        (4.5, "x server-b"),
+        (3.0, "x router-interface"),
+        (3.23, "x volume"),
+    ]
 
 
 # -- one sandbox user at a time --------------------------------------------------------------

@@ -434,18 +434,25 @@ def _is_project_module(module: Any, project_dir: Path) -> bool:
     return False
 
 
-def _forget_shadowed_modules(project_dir: Path) -> None:
-    """Forget modules of another project that this one's own modules shadow.
+def _forget_shadowed_modules(project_dir: Path) -> dict[str, Any]:
+    """Set aside modules of another project that this one's own modules shadow.
 
     A test process may have imported another project's ``components`` before
-    (to load its runner): this project must import its own.
+    (to load its runner, or a copy of this project's): this project must import
+    its own. The modules set aside are returned, to be put back after the run:
+    classes the caller already holds look their annotations up in them.
     """
     own = {p.stem for p in project_dir.glob("*.py") if p.stem != "__main__"} | {
         p.parent.name for p in project_dir.glob("*/__init__.py")
     }
-    for name, module in list(sys.modules.items()):
-        if name.split(".", 1)[0] in own and not _is_project_module(module, project_dir):
-            del sys.modules[name]
+    shadowed = {
+        name: module
+        for name, module in sys.modules.items()
+        if name.split(".", 1)[0] in own and not _is_project_module(module, project_dir)
+    }
+    for name in shadowed:
+        del sys.modules[name]
+    return shadowed
 
 
 @contextmanager
@@ -456,8 +463,9 @@ def _project_on_path(project_dir: Path) -> Iterator[None]:
     (``components``, ``settings``). Only the project's own top-level modules are
     forgotten: a ``venv/`` inside the project holds the SDKs, which must be
     imported once per process (a provider package registers itself on import).
+    The modules of another project that it shadowed are put back.
     """
-    _forget_shadowed_modules(project_dir)
+    shadowed = _forget_shadowed_modules(project_dir)
     before = set(sys.modules)
     sys.path.insert(0, str(project_dir))
     try:
@@ -468,6 +476,7 @@ def _project_on_path(project_dir: Path) -> Iterator[None]:
             module = sys.modules.get(name)
             if module is not None and _is_project_module(module, project_dir):
                 del sys.modules[name]
+        sys.modules.update(shadowed)
 
 
 class _RunLoop:

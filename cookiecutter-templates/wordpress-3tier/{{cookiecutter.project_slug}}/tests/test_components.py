@@ -15,6 +15,7 @@ from engine_options import OptionsMonitor, run_under_mocks
 from components import (
     CloudConfig,
     DataVolumeArgs,
+    GeneratedKeyPair,
     GlanceImage,
     GlanceImageArgs,
     HeatStack,
@@ -109,6 +110,7 @@ def every_component(cloud_config: CloudConfig, opts: pulumi.ResourceOptions) -> 
         "appliance", GlanceImageArgs(source_url="https://example.org/a.qcow2"), opts
     )
     key = KeyPair("ops", KeyPairArgs(public_key="ssh-ed25519 AAAAC3Nza ops@example"), opts)
+    GeneratedKeyPair("lab", opts)
     server = Server(
         "web",
         ServerArgs(
