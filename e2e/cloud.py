@@ -19,6 +19,92 @@ def connect(cloud: str | None = None) -> Connection:
     return openstack.connect(cloud=cloud or os.environ.get("OS_CLOUD", "osbp-sandbox"))
 
 
+def connect_system_admin(cloud: str) -> SystemAdminSession:
+    """``cloud``'s user as Keystone's system administrator (see ``SystemAdminSession``)."""
+    import openstack
+
+    return SystemAdminSession(cloud, openstack.connect(cloud=cloud))
+
+
+def _session(cloud: str, **scope: str) -> Connection:
+    """``cloud``'s user and password with another scope; neither OS_CLOUD nor OS_* adds a
+    project to it."""
+    import openstack
+    from openstack.config import get_cloud_region
+
+    config = openstack.config.OpenStackConfig().get_one(cloud=cloud)
+    auth = {key: value for key, value in config.auth.items() if not key.startswith("project_")}
+    region = get_cloud_region(
+        load_yaml_config=False,
+        load_envvars=False,
+        auth_type="password",
+        auth={**auth, **scope},
+        region_name=config.region_name,
+        identity_api_version="3",
+    )
+    return openstack.connection.Connection(config=region)
+
+
+class SystemAdminSession:
+    """The operator's project session, with Keystone reached through the system scope.
+
+    Zed's new defaults refuse a project-scoped admin ``GET /v3/projects/{id}`` of
+    another project, and the system scope's catalog lacks project-bound endpoints
+    (Cinder's): Keystone goes through the system scope, the rest through the entry's
+    own project. Neutron shows a security group to its project's members only, so
+    those are read from inside the project (``in_project``).
+    """
+
+    def __init__(self, cloud: str, project: Connection) -> None:
+        self.cloud = cloud
+        self._project = project
+        self.identity = _session(cloud, system_scope="all").identity
+
+    def in_project(self, project_id: str) -> Connection:
+        """A session scoped to ``project_id``, where the operator holds a role."""
+        return _session(self.cloud, project_id=project_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._project, name)
+
+
+MEMBERS_ONLY = frozenset(
+    {"openstack:networking/secGroup:SecGroup", "openstack:networking/secGroupRule:SecGroupRule"}
+)
+"""Types that Zed's Neutron shows to the members of their project only (no admin rule)."""
+
+
+def members_only_baseline(
+    session: SystemAdminSession, deployed: DeployedStack
+) -> dict[str, tuple[int, int]]:
+    """Per project holding the stack's security groups: how many groups and rules there
+    are not the stack's (Neutron's ``default``), counted from inside before destroy."""
+    kind = "openstack:networking/secGroup:SecGroup"
+    groups = [r for r in deployed.resources if r["type"] == kind]
+    ours = {r["id"] for r in groups}
+    baseline = {}
+    for project_id in {r["outputs"]["tenantId"] for r in groups}:
+        inside = session.in_project(project_id)
+        others = [g for g in inside.network.security_groups() if g.id not in ours]
+        baseline[project_id] = (len(others), sum(len(g.security_group_rules) for g in others))
+    return baseline
+
+
+def members_only_leftovers(conn: Connection, baseline: dict[str, tuple[int, int]]) -> list[str]:
+    """Neutron's usage counters of each project (an admin reads those) against the baseline:
+    any group or rule beyond it is one of the stack's, left behind."""
+    found = []
+    for project_id, expected in sorted(baseline.items()):
+        usage = conn.network.get_quota(project_id, details=True)
+        used = (usage.security_groups["used"], usage.security_group_rules["used"])
+        if used != expected:
+            found.append(
+                f"project {project_id}: Neutron counts {used[0]} security groups and {used[1]} "
+                f"rules, {expected[0]} and {expected[1]} of them not the stack's"
+            )
+    return found
+
+
 @dataclass
 class DeployedStack:
     """A stack's exported state: resources by type and name, and its outputs."""
@@ -118,16 +204,22 @@ NOT_IN_THE_CLOUD = {
 """Types whose resources live in the Pulumi state only: nothing to look for in the cloud."""
 
 
-def leftovers(conn: Connection, deployed: DeployedStack) -> list[str]:
+def leftovers(
+    conn: Connection,
+    deployed: DeployedStack,
+    members_only: dict[str, tuple[int, int]] | None = None,
+) -> list[str]:
     """Resources of the (now destroyed) stack that the cloud still has.
 
     A type without a probe is reported too: the check must never pass by not looking
-    (add a probe above when a blueprint uses a new type).
+    (add a probe above when a blueprint uses a new type). ``members_only`` (a
+    ``members_only_baseline`` taken before destroy) replaces the probes of the types
+    an admin cannot see in other projects.
     """
-    found = []
+    found = [] if members_only is None else members_only_leftovers(conn, members_only)
     for resource in deployed.resources:
         kind, name = resource["type"], resource["urn"].split("::")[-1]
-        if kind in NOT_IN_THE_CLOUD:
+        if kind in NOT_IN_THE_CLOUD or (members_only is not None and kind in MEMBERS_ONLY):
             continue
         probe = PROBES.get(kind)
         if probe is None:

@@ -28,7 +28,7 @@ from e2e import cloud
 from e2e.critical_path import creation_durations, critical_path
 from e2e.events import Stamped, describe, operations, profile, replaced
 from e2e.pulumi_cli import PulumiStack, StepFailed, tools_env
-from e2e.rights import DeclaredStack, declared_stacks
+from e2e.rights import DeclaredStack, declared_stacks, system_scoped_env
 from e2e.versions import verified_sdks
 from generator.catalog import Blueprint
 from generator.project import new_project
@@ -103,7 +103,8 @@ def make_venv(project: Path) -> None:
 
 
 def config_values(blueprint: Blueprint, answers: dict[str, Any]) -> dict[str, str]:
-    """``{config key: value}`` for ``pulumi config set`` from answers by parameter name."""
+    """``{config key: value}`` for ``pulumi config set`` from answers by parameter name; an
+    object's fields become paths (``quotas.ports``), set one by one as a user would."""
     parameters = {parameter.name: parameter for parameter in blueprint.config_parameters}
     values = {}
     for name, value in answers.items():
@@ -111,9 +112,16 @@ def config_values(blueprint: Blueprint, answers: dict[str, Any]) -> dict[str, st
             raise StepFailed(
                 f"acceptance.py sets {name!r}, which {blueprint.name} has no parameter for"
             )
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        values[parameters[name].config_key] = text
+        key = parameters[name].config_key
+        fields = value.items() if isinstance(value, dict) else [(None, value)]
+        for field_name, field_value in fields:
+            path = key if field_name is None else f"{key}.{field_name}"
+            values[path] = _config_text(field_value)
     return values
+
+
+def _config_text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 class BlueprintRun:
@@ -153,6 +161,8 @@ class BlueprintRun:
     ) -> PulumiStack:
         self.outcome.stacks[declared.name] = declared.rights
         env = tools_env(self.project, self.backend, declared.cloud)
+        if declared.system_scoped:
+            env = system_scoped_env(env)
         # A blueprint whose stacks run as identities it creates itself (a developer user
         # made by its team stack) names them: acceptance.stack_env(run, declared) -> env.
         stack_env = getattr(self.acceptance, "stack_env", None)
@@ -162,7 +172,11 @@ class BlueprintRun:
         stack.init(copy_config_from)
         self.started[declared.name] = stack
         self.opened[declared.name] = stack
-        self.conns[declared.name] = cloud.connect(env["OS_CLOUD"])
+        self.conns[declared.name] = (
+            cloud.connect_system_admin(declared.cloud)
+            if declared.system_scoped
+            else cloud.connect(env["OS_CLOUD"])
+        )
         return stack
 
     def up(self, stack: PulumiStack, step: str) -> list[Stamped]:
@@ -287,11 +301,17 @@ class BlueprintRun:
             else:
                 say(f"{self.blueprint.name}/{name}: pulumi state unprotect --all")
                 stack.unprotect_all()
+        conn = self.conns[name]
+        baseline = (
+            cloud.members_only_baseline(conn, self.deployed[name])
+            if isinstance(conn, cloud.SystemAdminSession)
+            else None
+        )
         say(f"{self.blueprint.name}/{name}: pulumi destroy")
         events = stack.destroy(self.log(name, "destroy"))
         if not self.outcome.destroy_profile:
             self.outcome.destroy_profile = profile(events, stack.timings["destroy"]).as_record()
-        left = cloud.leftovers(self.conns[name], self.deployed[name])
+        left = cloud.leftovers(conn, self.deployed[name], baseline)
         if left:
             raise AssertionError(f"left in the cloud after destroying {name}: " + "; ".join(left))
         stack.remove()

@@ -104,9 +104,11 @@ class PulumiStack:
             raise StepFailed(f"pulumi stack init {self.stack}: {result.stderr.strip()}")
 
     def config_set(self, values: dict[str, str]) -> None:
-        """``pulumi config set KEY VALUE`` for each entry, as a user changes an answer."""
+        """``pulumi config set KEY VALUE`` for each entry, as a user changes an answer
+        (``--path`` for a field of an object: ``quotas.ports``)."""
         for key, value in values.items():
-            self.run("config-set", "config", "set", key, value)
+            path = ["--path"] if "." in key else []
+            self.run("config-set", "config", "set", *path, key, value)
 
     def preview(self, expect_no_changes: bool = False) -> None:
         extra = ["--expect-no-changes"] if expect_no_changes else []

@@ -165,7 +165,7 @@ class Blueprint:
     examples: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Named non-default answer sets, baked and tested like the defaults."""
     stacks: list[dict[str, str]] = field(default_factory=list)
-    """Stacks the acceptance flow deploys: name, rights (admin|member|reader), help."""
+    """Stacks the acceptance flow deploys: name, rights (system-admin|admin|member|reader), help."""
     explicit_providers: list[str] = field(default_factory=list)
     """Packages whose default provider every stack disables (each resource names one)."""
     path: Path = Path()

@@ -26,7 +26,7 @@ The format, in short::
       - exactly_one: ["images[].url", "images[].file"]   # per item, one field set
       - anywhere_needs: [admin_cidr, allow_world]  # a /0 network only with the flag
     stacks:                       # what the acceptance flow deploys, with its rights
-      - {name: app, rights: member, help: ...}   # admin | member | reader
+      - {name: app, rights: member, help: ...}   # system-admin | admin | member | reader
       - {name: alice-x, rights: member, pattern: "[a-z][a-z0-9-]*", help: ...}
                                   # pattern: the name is one example of every stack whose
                                   # name matches (and no other entry names): branch stacks
@@ -51,7 +51,7 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 RESERVED = {"load"}
 """Names the generated ``Settings`` class uses itself."""
 PROJECT_NAMES = ("project_name", "project_slug", "stack")
-RIGHTS = ("admin", "member", "reader")
+RIGHTS = ("system-admin", "admin", "member", "reader")
 
 TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], bool]] = {
     # key: (type, required)

@@ -143,7 +143,7 @@ BROKEN_SPECS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "stack-rights",
         lambda s: s.update(stacks=[{"name": "app", "rights": "root", "help": "x"}]),
-        "stacks[0].rights: 'root' is not one of admin, member, reader",
+        "stacks[0].rights: 'root' is not one of system-admin, admin, member, reader",
     ),
     (
         "output-typo",

@@ -14,7 +14,7 @@ from e2e import cloud, flow
 from e2e.__main__ import main, run_all, select
 from e2e.events import operations, profile, replaced
 from e2e.pulumi_cli import StepFailed
-from e2e.rights import CLOUDS, StacksError, declared_stacks
+from e2e.rights import CLOUDS, StacksError, declared_stacks, system_scoped_env
 from e2e.versions import parse_pins, project_requirements, verified_sdks
 from generator.catalog import get_blueprint, list_blueprints
 from generator.errors import UnknownBlueprintError
@@ -141,6 +141,36 @@ def test_wordpress_declares_dev_and_prod_as_members() -> None:
     ]
 
 
+def test_a_system_admin_stack_authenticates_with_unscoped_os_variables(
+    tmp_path: Path,
+) -> None:
+    clouds = tmp_path / "clouds.yaml"
+    clouds.write_text(
+        "clouds:\n  osbp-sandbox:\n    auth: {auth_url: 'http://127.0.0.1:5000/v3',"
+        " username: admin, password: s3cret, project_name: admin,"
+        " user_domain_name: Default, project_domain_name: Default}\n"
+        "    region_name: RegionOne\n"
+    )
+    env = {
+        "OS_CLOUD": "osbp-sandbox",
+        "OS_CLIENT_CONFIG_FILE": str(clouds),
+        "OS_SYSTEM_SCOPE": "all",
+        "PATH": "/bin",
+    }
+    scoped = system_scoped_env(env)
+    assert "OS_CLOUD" not in scoped
+    assert {k: v for k, v in scoped.items() if k.startswith("OS_") and "FILE" not in k} == {
+        "OS_AUTH_URL": "http://127.0.0.1:5000/v3",
+        "OS_USERNAME": "admin",
+        "OS_PASSWORD": "s3cret",
+        "OS_USER_DOMAIN_NAME": "Default",
+        "OS_REGION_NAME": "RegionOne",
+        "OS_INTERFACE": "public",
+        "OS_IDENTITY_API_VERSION": "3",
+    }
+    assert scoped["PATH"] == "/bin"
+
+
 @pytest.mark.parametrize(
     ("stacks", "message"),
     [
@@ -171,6 +201,12 @@ def test_config_values_use_the_config_keys_and_refuse_unknown_parameters() -> No
     }
     with pytest.raises(StepFailed, match="no parameter"):
         flow.config_values(blueprint, {"no_such_answer": True})
+
+
+def test_config_values_set_an_objects_fields_by_path() -> None:
+    blueprint = get_blueprint("dev-platform")
+    values = flow.config_values(blueprint, {"quotas": {"ports": 12, "gigabytes": 24}})
+    assert values == {"quotas.ports": "12", "quotas.gigabytes": "24"}
 
 
 # -- the catalog, one blueprint at a time ---------------------------------------------------

@@ -1,22 +1,38 @@
 """dev-platform on a real cloud: the team stack as the operator, a branch stack as a developer.
 
-Run by ``python -m e2e`` (see ``e2e/flow.py``). The team stack (admin) creates the
-developers' users; the branch stack ``alice-first-env`` then runs as alice herself, with an
-application credential she creates with her generated password (``stack_env``), and with a
-passphrase of her own, not the team's: its StackReference reads the team stack's plain
-outputs without the team's passphrase. Every check reads the cloud through openstacksdk.
+Run by ``python -m e2e`` (see ``e2e/flow.py``). The team stack (Keystone's system
+administrator) creates the developers' users; ``after_up`` then runs the generated GitLab CI
+pipelines for three branches with gitlab-ci-local (``ci_pipeline.py``); the branch stack
+``alice-first-env`` then runs as alice herself, with an application credential she creates
+with her generated password (``stack_env``), and with a passphrase of her own, not the
+team's: its StackReference reads the team stack's plain outputs without the team's
+passphrase. Every check reads the cloud through openstacksdk.
 """
 
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import os
 import struct
+import subprocess
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
+
+
+def _sibling(name: str) -> ModuleType:
+    """A module next to this one (the flow loads this file by path, not as a package)."""
+    spec = importlib.util.spec_from_file_location(
+        f"dev_platform_{name}", Path(__file__).with_name(f"{name}.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _public_key(comment: str) -> str:
@@ -30,7 +46,7 @@ def _public_key(comment: str) -> str:
 
 
 TEAM, BRANCH = "team", "alice-first-env"
-QUOTAS = {"instances": 1, "cores": 4, "ram_mb": 2048, "volumes": 4, "gigabytes": 20,
+QUOTAS = {"instances": 2, "cores": 4, "ram_mb": 2048, "volumes": 4, "gigabytes": 20,
           "networks": 2, "ports": 10, "floating_ips": 2}  # fmt: skip
 ANSWERS = {
     "developers": [
@@ -52,7 +68,7 @@ ANSWERS = {
 }
 """The team stack's answers, scaled to the sandbox (its VLAN range is physnet1 100-199)."""
 
-UPDATE = {"quotas": json.dumps({**QUOTAS, "ports": 12, "gigabytes": 24})}
+UPDATE = {"quotas": {**QUOTAS, "ports": 12, "gigabytes": 24}}
 """The update step: the developers' quotas change in place (no project is replaced)."""
 
 TEARDOWN_LAST_FIRST = True
@@ -74,28 +90,86 @@ TEAM_STATE: dict[str, Any] = {}
 # -- the branch stack runs as the developer ---------------------------------------------------
 
 
-def stack_env(run: Any, declared: Any) -> dict[str, str]:
-    """The team stack as the operator; a branch stack as its developer, with an application
-    credential she made herself (Keystone lets only its owner create one) and her own
-    passphrase."""
-    if declared.name == TEAM:
-        return {}
-    team = run.opened[TEAM]
+def _remember_team(team: Any, deployed: Any) -> dict[str, Any]:
+    """The team stack's ids and generated passwords (the operator reads them), and the
+    sandbox's clouds.yaml."""
     passwords = json.loads(
         team.run(
             "passwords", "stack", "output", "developer_passwords", "--show-secrets", "--json"
         ).stdout
     )
     clouds_file = Path(os.environ.get("OS_CLIENT_CONFIG_FILE", SANDBOX_CLOUDS))
-    clouds = yaml.safe_load(clouds_file.read_text())
+    clouds: dict[str, Any] = yaml.safe_load(clouds_file.read_text())
     operator = clouds["clouds"]["osbp-sandbox"]
-    auth_url = operator["auth"]["auth_url"]
     TEAM_STATE.update(
-        developers=run.deployed[TEAM].outputs["developers"],
+        developers=deployed.outputs["developers"],
         passwords=passwords,
-        auth_url=auth_url,
+        auth_url=operator["auth"]["auth_url"],
         region=operator.get("region_name", "RegionOne"),
     )
+    return clouds
+
+
+def after_up(conn: Any, stack: Any, deployed: Any) -> list[str]:
+    """The generated .gitlab-ci.yml's jobs for three branches of two developers, for real."""
+    ci = _sibling("ci_pipeline")
+    clouds = _remember_team(stack, deployed)
+    work = stack.project_dir.parent / "gitlab"
+    work.mkdir(exist_ok=True)
+    credentials = {}
+    for name in ("alice", "bob"):
+        developer = developer_connection(name)
+        credentials[name] = developer.identity.create_application_credential(
+            user=developer.current_user_id, name="gitlab-ci"
+        )
+    clouds_file = work / "ci-clouds.yaml"
+    ci.ci_clouds(clouds, credentials, clouds_file)
+    repo = work / "repo"
+    ci.make_repository(stack.project_dir, repo)
+    backend = stack.env["PULUMI_BACKEND_URL"]
+    pipelines = ci.Pipelines(
+        repo,
+        {
+            name: {
+                "PULUMI_BACKEND_URL": backend,
+                "PULUMI_CONFIG_PASSPHRASE": f"{name}-own-ci-passphrase",
+                "OS_CLIENT_CONFIG_FILE": str(clouds_file),
+                "OS_CLOUD": f"ci-{name}",
+            }
+            for name in credentials
+        },
+    )
+    checks: list[str] = ci.run_branch_pipelines(
+        pipelines,
+        developer_connection,
+        lambda: ci.stack_names(
+            subprocess.run(
+                ["pulumi", "stack", "ls", "--all", "--json"],
+                cwd=stack.project_dir,
+                env=stack.env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        ),
+    )
+    PIPELINE_TIMINGS.update(pipelines.timings)
+    return checks
+
+
+PIPELINE_TIMINGS: dict[str, float] = {}
+"""Wall time of each CI job and from each push to its VM ACTIVE, in seconds."""
+
+
+def stack_env(run: Any, declared: Any) -> dict[str, str]:
+    """The team stack as the operator; a branch stack as its developer, with an application
+    credential she made herself (Keystone lets only its owner create one) and her own
+    passphrase."""
+    if declared.name == TEAM:
+        return {}
+    clouds = _remember_team(run.opened[TEAM], run.deployed[TEAM])
+    auth_url = TEAM_STATE["auth_url"]
+    operator = clouds["clouds"]["osbp-sandbox"]
     alice = developer_connection("alice")
     credential = alice.identity.create_application_credential(
         user=alice.current_user_id, name=f"ci-{declared.name}"
@@ -201,10 +275,12 @@ def verify_team(conn: Any, deployed: Any, answers: dict[str, Any]) -> list[str]:
         if answers["network_type"] == "vlan":
             expect(net.provider_physical_network, answers["physical_network"], "physnet")
             expect(net.provider_segmentation_id, answers["vlan_ids"][index], f"{name}'s VLAN")
-        group = conn.network.get_security_group(ids["security_group_id"])
+        # Zed's Neutron shows a security group to its project's members only.
+        inside = conn.in_project(ids["project_id"])
+        group = inside.network.get_security_group(ids["security_group_id"])
         expect(group.project_id, ids["project_id"], f"project of {name}'s security group")
         expect(
-            ingress_rules(conn, group.id),
+            ingress_rules(inside, group.id),
             [("tcp", 22, 22, answers["admin_cidr"])],
             f"ingress of {name}'s security group",
         )
@@ -284,24 +360,36 @@ def verify_branch(conn: Any, deployed: Any, answers: dict[str, Any]) -> list[str
 
 
 def _quota_refuses_one_more(conn: Any, deployed: Any) -> str:
-    """The environment VM fills alice's instance quota: Nova refuses one more."""
+    """Alice fills her instance quota beside the environment VM: Nova refuses one more."""
     import openstack
 
     server = conn.compute.get_server(deployed.id_of(INSTANCE, "env"))
+    spec = {
+        "image_id": server.image["id"],
+        "flavor_id": server.flavor.get("id")
+        or conn.compute.find_flavor(server.flavor["original_name"]).id,
+        "networks": [{"uuid": conn.network.get_port(deployed.id_of(PORT, "env")).network_id}],
+    }
+    fillers = [
+        conn.compute.create_server(name=f"osbp-e2e-filler-{n}", **spec)
+        for n in range(QUOTAS["instances"] - 1)
+    ]
     try:
-        extra = conn.compute.create_server(
-            name="osbp-e2e-over-quota",
-            image_id=server.image["id"],
-            flavor_id=server.flavor.get("id")
-            or conn.compute.find_flavor(server.flavor["original_name"]).id,
-            networks=[{"uuid": conn.network.get_port(deployed.id_of(PORT, "env")).network_id}],
-        )
+        extra = conn.compute.create_server(name="osbp-e2e-over-quota", **spec)
     except openstack.exceptions.HttpException as error:
         message = " ".join(str(error.details or error).split())
         assert "Quota exceeded for instances" in message, message
-        return f"one VM over alice's quota refused by Nova: {message[:160]}"
-    conn.compute.delete_server(extra)
-    raise AssertionError("Nova accepted a server beyond alice's instance quota")
+        return (
+            f"VM {QUOTAS['instances'] + 1} of alice's quota of {QUOTAS['instances']} refused by"
+            f" Nova: {message[:160]}"
+        )
+    else:
+        conn.compute.delete_server(extra)
+        raise AssertionError("Nova accepted a server beyond alice's instance quota")
+    finally:
+        for filler in fillers:
+            conn.compute.delete_server(filler)
+            conn.compute.wait_for_delete(filler, wait=120)
 
 
 def _isolated_from_bob(conn: Any, ids: dict[str, dict[str, str]]) -> str:

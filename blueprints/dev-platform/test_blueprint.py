@@ -78,7 +78,7 @@ def test_team_stack_graph_has_every_developer_project(
     expected.update(
         {
             "openstack:identity/project:Project": 1,  # the team's
-            "pulumi:providers:openstack": 1,  # the operator's credentials
+            "pulumi:providers:openstack": 1,  # the system administrator's (Keystone)
             "openstack:identity/user:User": len(new_users),
             "random:index/randomPassword:RandomPassword": len(new_users),
         }

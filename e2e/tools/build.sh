@@ -195,8 +195,26 @@ install_plugin() {
   say "plugin resource $name $ver: installed into $home/pulumi-home"
 }
 
+# gitlab-ci-local from npm, for the blueprints that generate a .gitlab-ci.yml.
+install_gitlab_ci_local() {
+  local prefix="$home/gitlab-ci-local" ver="$GITLAB_CI_LOCAL_VERSION"
+  local out="$prefix/node_modules/.bin/gitlab-ci-local"
+  if [[ -x "$out" && "$(cat "$prefix/.version" 2>/dev/null)" == "$ver" ]]; then
+    say "gitlab-ci-local $ver: cached"
+  else
+    command -v npm >/dev/null || logged "$logs/apt-npm.log" apt-get install -y -q npm
+    mkdir -p "$prefix"
+    logged "$logs/gitlab-ci-local.log" npm install --prefix "$prefix" --no-audit --no-fund \
+      --loglevel=error "gitlab-ci-local@$ver"
+    echo "$ver" >"$prefix/.version"
+    say "gitlab-ci-local $ver: installed"
+  fi
+  ln -sf "$out" "$bin/gitlab-ci-local"
+}
+
 build_cli
 build_langhost
+install_gitlab_ci_local
 check_provider_pins
 build_provider openstack "$PULUMI_OPENSTACK_VERSION"
 build_provider random "$PULUMI_RANDOM_VERSION"

@@ -418,7 +418,7 @@ SPEC = json.loads(r'''{
   {
    "name": "stack",
    "type": "slug",
-   "default": "dev",
+   "default": "lab",
    "help": "Name of the first Pulumi stack"
   },
   {

@@ -16,18 +16,21 @@ import pulumi
 
 from branch import BranchEnvironment, BranchEnvironmentArgs
 from branches import BranchError, developer_of, is_team_stack
-from components import cloud_provider
+from components import cloud_provider, scoped_credentials_problem, system_provider
 from settings import Settings
 from team import NetworkPlan, TeamPlatform, TeamPlatformArgs
 
 settings = Settings.load()
 stack = pulumi.get_stack()
-# Every resource names this provider: the credentials of whoever runs the stack
-# (OS_CLOUD), the operator for `team`, the branch's developer otherwise.
-credentials = cloud_provider("credentials")
-inside = pulumi.ResourceOptions(provider=credentials)
 
 if is_team_stack(stack):
+    # Keystone's system administrator creates the projects, users and role assignments,
+    # then acts inside each developer project through a provider scoped to it: OS_*
+    # variables, since a clouds.yaml entry (OS_CLOUD) would pin one scope for all.
+    problem = scoped_credentials_problem(os.environ)
+    if problem is not None:
+        raise pulumi.RunError(problem)
+    inside = pulumi.ResourceOptions(provider=system_provider("identity"))
     team = TeamPlatform(
         "team",
         TeamPlatformArgs(
@@ -56,6 +59,8 @@ if is_team_stack(stack):
         ),
     )
 else:
+    # The branch's developer, with their own credentials (OS_CLOUD or OS_* variables).
+    inside = pulumi.ResourceOptions(provider=cloud_provider("credentials"))
     try:
         owner = developer_of(
             stack, [d.name for d in settings.developers], os.environ.get("OSBP_DEVELOPER", "")

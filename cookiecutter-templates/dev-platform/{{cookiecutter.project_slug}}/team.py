@@ -21,7 +21,6 @@ from components import (
     SecurityGroup,
     SecurityGroupArgs,
     physical_name,
-    project_provider,
 )
 from settings import Developer, DeveloperQuotas
 
@@ -94,8 +93,8 @@ class DeveloperSpace(pulumi.ComponentResource):
                     )
                 ],
                 quotas=developer_quotas(args.team.quotas),
-                # Provider network attributes (a VLAN) are admin-only in Neutron.
-                operator_role="admin" if vlan else "member",
+                # Quotas, and a VLAN's provider attributes, are admin-only.
+                operator_role="admin",
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -113,14 +112,9 @@ class DeveloperSpace(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        # Everything below lands in the developer's project, through a provider scoped
+        # Everything below lands in the developer's project, through the provider scoped
         # to it that authenticates only once the operator's role there exists.
-        scoped = project_provider(
-            f"{name}-scoped",
-            project.project_id,
-            access=project.operator_access,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        scoped = project.provider
         inside = pulumi.ResourceOptions(parent=self, provider=scoped)
         router = Router(
             f"{name}-router", RouterArgs(external_network=plan.external_network), inside

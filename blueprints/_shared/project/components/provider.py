@@ -9,7 +9,10 @@ component inherits its parent's provider.
 
 Credentials come from the same place as the default provider's (``OS_CLOUD``
 and ``clouds.yaml``, or ``OS_*`` variables); a scoped provider only changes the
-project or the region.
+project, the scope or the region. A provider authenticating through a
+clouds.yaml entry takes that entry's scope and ignores its own ``tenant_id``
+and ``system_scope``: a stack that scopes providers itself runs with ``OS_*``
+variables (an openrc file) and no ``OS_CLOUD`` (``scoped_credentials_problem``).
 
 Nothing may land on the default provider by mistake in such a stack. A
 blueprint forbids it with ``explicit_providers: [openstack]`` in its
@@ -28,7 +31,7 @@ and no location, and ``pulumi.Stash`` (pinned images) is built into the engine.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_openstack as openstack
@@ -64,4 +67,46 @@ def project_provider(
         tenant_id=project_id,
         region=region,
         opts=pulumi.ResourceOptions.merge(opts, depends),
+    )
+
+
+def system_provider(
+    name: str, *, region: str | None = None, opts: pulumi.ResourceOptions | None = None
+) -> openstack.Provider:
+    """Keystone's system scope, for the projects, users and role assignments of a cloud.
+
+    Zed's secure RBAC defaults let a project-scoped admin create a project but not
+    read it back (``identity:get_project`` wants a system or domain reader, or a
+    member of that project); a system administrator's token does both. Its catalog
+    has no project-bound endpoint (Cinder's ``/v3/%(project_id)s``), so what lives
+    inside a project goes through ``project_provider``.
+    """
+    return openstack.Provider(name, system_scope=True, region=region, opts=opts)
+
+
+PINNED_SCOPE_VARIABLES = (
+    "OS_CLOUD",
+    "OS_PROJECT_ID",
+    "OS_PROJECT_NAME",
+    "OS_TENANT_ID",
+    "OS_TENANT_NAME",
+    "OS_APPLICATION_CREDENTIAL_ID",
+    "OS_APPLICATION_CREDENTIAL_NAME",
+    "OS_SYSTEM_SCOPE",
+)
+"""Variables that fix one scope for every provider of a process (the provider reads
+``OS_SYSTEM_SCOPE`` as the boolean default of each provider's ``system_scope``)."""
+
+
+def scoped_credentials_problem(environ: Mapping[str, str]) -> str | None:
+    """Why these credentials cannot give each provider its own scope, or ``None``."""
+    pinned = [key for key in PINNED_SCOPE_VARIABLES if environ.get(key)]
+    if not pinned:
+        return None
+    return (
+        f"this stack scopes its providers itself, but {', '.join(pinned)} "
+        f"{'fixes' if len(pinned) == 1 else 'fix'} one scope for all of them: unset "
+        f"{'it' if len(pinned) == 1 else 'them'} and authenticate as Keystone's system "
+        "administrator with OS_AUTH_URL, OS_USERNAME, OS_PASSWORD and OS_USER_DOMAIN_NAME only "
+        "(the program asks for each provider's scope)"
     )

@@ -1,9 +1,10 @@
 """A Keystone project for a tenant: its users, their roles and its quotas.
 
-Needs an operator allowed to create projects and users and to set quotas
-(Keystone's ``admin`` role, or a domain manager); the resources inside the
-project are then created through a provider scoped to it
-(``components.provider.project_provider``).
+Needs an operator allowed to create projects, users and role assignments
+(Keystone's system administrator: ``components.provider.system_provider``).
+The operator gets a role in the project and a provider scoped to it
+(``provider``), through which the quotas, and whatever the caller builds inside
+the project, are created.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pulumi_openstack as openstack
 import pulumi_random as random
 
 from components.naming import KEYSTONE_PROJECT_NAME_LIMIT, physical_name
+from components.provider import project_provider
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,16 @@ class ProjectQuotas:
 class KeystoneProjectArgs:
     description: str = ""
     domain_id: str | None = None
+    parent_id: pulumi.Input[str] | None = None
+    """Parent project (Keystone's project hierarchy); ``None`` puts it under the domain."""
     users: Sequence[ProjectUser] = field(default_factory=list)
     quotas: ProjectQuotas | None = None
     operator_role: str | None = "member"
     """Role granted to the identity running Pulumi, so that it can act inside the
-    project through a scoped provider; ``None`` grants nothing."""
+    project through ``provider``; ``None`` grants nothing (and makes no provider).
+    Quotas are set by an admin of the project: they need ``"admin"``."""
+    region: str | None = None
+    """Region of ``provider``, hence of the quotas (each region keeps its own)."""
 
 
 class KeystoneProject(pulumi.ComponentResource):
@@ -77,17 +84,22 @@ class KeystoneProject(pulumi.ComponentResource):
     """Generated passwords of the users created here, by user name (secrets)."""
     operator_access: list[pulumi.Resource]
     """The role assignment(s) a scoped provider must wait for (``depends_on``)."""
+    provider: openstack.Provider | None
+    """Scoped to the project; it authenticates only once the operator's role exists."""
 
     def __init__(
         self, name: str, args: KeystoneProjectArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("osbp:identity:KeystoneProject", name, None, opts)
+        if args.quotas is not None and args.operator_role != "admin":
+            raise ValueError(f"{name}: quotas are set by an admin of the project")
         child = pulumi.ResourceOptions(parent=self)
         project = openstack.identity.Project(
             name,
             name=physical_name(name, KEYSTONE_PROJECT_NAME_LIMIT),
             description=args.description or None,
             domain_id=args.domain_id,
+            parent_id=args.parent_id,
             opts=child,
         )
         self._project = project
@@ -109,6 +121,17 @@ class KeystoneProject(pulumi.ComponentResource):
                 f"{name}-operator-{args.operator_role}", operator.user_id, args.operator_role
             )
             self.operator_access.append(grant)
+        self.provider = (
+            project_provider(
+                f"{name}-scoped",
+                project.id,
+                access=self.operator_access,
+                region=args.region,
+                opts=child,
+            )
+            if args.operator_role is not None
+            else None
+        )
         if args.quotas is not None:
             self._quotas(name, args.quotas)
         self.register_outputs({"project_id": self.project_id})
@@ -165,7 +188,9 @@ class KeystoneProject(pulumi.ComponentResource):
     def _quotas(self, name: str, quotas: ProjectQuotas) -> None:
         # Deleting a quota set only resets the project's limits to the defaults:
         # pointless for a project being deleted, so those calls are skipped.
-        child = pulumi.ResourceOptions(parent=self, deleted_with=self._project)
+        child = pulumi.ResourceOptions(
+            parent=self, provider=self.provider, deleted_with=self._project
+        )
         if _any_set(quotas.instances, quotas.cores, quotas.ram_mb):
             openstack.compute.QuotaSetV2(
                 f"{name}-compute",

@@ -10,7 +10,11 @@ import base64
 import hashlib
 import ipaddress
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -587,3 +591,50 @@ def _random_shuffle(cloud: Cloud, r: Request) -> dict[str, Any]:
 def _stash(cloud: Cloud, r: Request) -> dict[str, Any]:
     # The engine's Stash keeps the input it was first created with as its output.
     return {"output": r.get("input")}
+
+
+REFERENCED_STACK_SCRIPT = """
+import json, sys
+from components.offline import run_offline
+from components.wire import Secret, reveal
+run = run_offline(".", sys.argv[1])
+print(json.dumps({
+    "outputs": {k: reveal(v) for k, v in run.outputs.items() if not isinstance(v, Secret)},
+    "secret": sorted(k for k, v in run.outputs.items() if isinstance(v, Secret)),
+}))
+"""
+
+
+@resource("pulumi:pulumi:StackReference")
+def _stack_reference(cloud: Cloud, r: Request) -> dict[str, Any]:
+    """Another stack of this project, as its own ``pulumi up`` would leave it.
+
+    The referenced stack's program is run offline in a child process (the runner
+    holds one program per process), from its ``Pulumi.<stack>.yaml``. Its secret
+    outputs are named but not given: a stack with another passphrase cannot
+    decrypt them either (they read as empty).
+    """
+    name = str(r.get("name", ""))
+    project_dir = cloud.project_dir or Path(__file__).resolve().parent.parent
+    project, _, stack = name.rpartition("/")
+    own = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))["name"]
+    if project.rpartition("/")[2] not in ("", own):
+        raise OfflineError(f"stack reference {name!r}: only stacks of {own} can be run offline")
+    if not (project_dir / f"Pulumi.{stack}.yaml").is_file():
+        raise OfflineError(f"stack reference {name!r}: no Pulumi.{stack}.yaml to run it from")
+    result = subprocess.run(
+        [sys.executable, "-c", REFERENCED_STACK_SCRIPT, stack],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PULUMI_STACK"},
+    )
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise OfflineError(f"stack reference {name!r}: its program failed offline: {last}")
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    return {
+        "name": name,
+        "outputs": {**found["outputs"], **{key: {} for key in found["secret"]}},
+        "secretOutputNames": found["secret"],
+    }

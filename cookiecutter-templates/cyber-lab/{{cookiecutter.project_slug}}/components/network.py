@@ -60,6 +60,10 @@ class PrivateNetworkArgs:
     dns_nameservers: Sequence[str] = field(default_factory=list)
     network_type: str | None = None
     """Provider network type (``vlan``, ``vxlan``); ``None`` lets Neutron choose."""
+    physical_network: str | None = None
+    """Physical network of a ``vlan`` (or ``flat``) segment."""
+    segmentation_id: int | None = None
+    """VLAN id (or VNI) of the segment; ``None`` lets Neutron pick one from its range."""
     enable_dhcp: bool = True
     reserved_hosts: int = 0
     """Keep the first N host addresses (after the gateway, if any) out of Neutron's
@@ -80,7 +84,13 @@ class PrivateNetwork(pulumi.ComponentResource):
         super().__init__("osbp:network:PrivateNetwork", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         segments = (
-            [openstack.networking.NetworkSegmentArgs(network_type=args.network_type)]
+            [
+                openstack.networking.NetworkSegmentArgs(
+                    network_type=args.network_type,
+                    physical_network=args.physical_network,
+                    segmentation_id=args.segmentation_id,
+                )
+            ]
             if args.network_type
             else None
         )

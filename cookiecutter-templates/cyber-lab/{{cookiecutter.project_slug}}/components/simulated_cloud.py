@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 FLOATING_IP_RANGE = ipaddress.ip_network("203.0.113.0/24")
@@ -90,6 +91,8 @@ class Cloud:
         self._external = count(2)
         """Offsets in the external range, shared by floating IPs and router gateways."""
         self._vlans = count(100)
+        self.project_dir: Path | None = None
+        """The project whose program runs: a stack reference runs its other stacks."""
 
     # --- addresses -------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from components import (
     ServerArgs,
     hot_template,
     project_provider,
+    scoped_credentials_problem,
 )
 from components.mocks import OpenStackMocks
 from components.naming import KEYSTONE_PROJECT_NAME_LIMIT, shorten
@@ -152,6 +153,8 @@ def every_component(cloud_config: CloudConfig, opts: pulumi.ResourceOptions) -> 
         KeystoneProjectArgs(
             users=[ProjectUser("alice"), ProjectUser("ldap-bob", existing=True)],
             quotas=ProjectQuotas(instances=4, networks=2, volumes=3),
+            operator_role="admin",
+            region="RegionTwo",
         ),
         opts,
     )
@@ -187,7 +190,16 @@ def test_every_component_builds_through_its_explicit_provider(
     tenant = monitor.named("pulumi:providers:openstack", "tenant")
     on_openstack = [o for o in monitor.options.values() if o.type.startswith("openstack:")]
     assert len(on_openstack) > 30, "every component registered its resources"
-    assert {o.provider.rsplit("::", 1)[0] for o in on_openstack} == {tenant.urn}
+    # A Keystone project's quotas go through the provider scoped to it, in its region.
+    scoped = monitor.named("pulumi:providers:openstack", "tenant-scoped")
+    assert registrations(monitor)[scoped.urn].inputs["region"] == "RegionTwo"
+    quotas = {o.type for o in on_openstack if o.provider.rsplit("::", 1)[0] == scoped.urn}
+    assert quotas == {
+        "openstack:compute/quotaSetV2:QuotaSetV2",
+        "openstack:networking/quotaV2:QuotaV2",
+        "openstack:blockstorage/quoteSetV3:QuoteSetV3",
+    }
+    assert {o.provider.rsplit("::", 1)[0] for o in on_openstack} == {tenant.urn, scoped.urn}
     invokes = [i for i in monitor.invokes if i.token.startswith("openstack:")]
     assert {i.token for i in invokes} >= {
         "openstack:networking/getNetwork:getNetwork",
@@ -203,7 +215,9 @@ def test_without_a_provider_everything_is_on_the_default_one(cloud_config: Cloud
     monitor = run_under_mocks(
         lambda: every_component(cloud_config, pulumi.ResourceOptions()), Cloud()
     )
-    assert {o.provider for o in monitor.options.values() if o.type.startswith("openstack:")} == {""}
+    scoped = monitor.named("pulumi:providers:openstack", "tenant-scoped").urn
+    on_openstack = [o for o in monitor.options.values() if o.type.startswith("openstack:")]
+    assert {o.provider.rsplit("::", 1)[0] for o in on_openstack} == {"", scoped}
 
 
 def test_a_project_provider_waits_for_the_operator_role() -> None:
@@ -337,6 +351,23 @@ def test_long_names_are_shortened_with_a_hash_within_the_limit() -> None:
     assert shorten("short", 64) == "short"
 
 
+def test_quotas_need_the_operator_to_be_admin_of_the_project() -> None:
+    def program() -> None:
+        KeystoneProject("acme", KeystoneProjectArgs(quotas=ProjectQuotas(instances=2)))
+
+    with pytest.raises(Exception, match="acme: quotas are set by an admin of the project"):
+        run_under_mocks(program, Cloud())
+
+
+def test_scoping_credentials_are_refused_when_they_pin_one_scope() -> None:
+    assert scoped_credentials_problem({"OS_AUTH_URL": "x", "OS_USERNAME": "admin"}) is None
+    assert scoped_credentials_problem({"OS_SYSTEM_SCOPE": "all"}) is not None
+    problem = scoped_credentials_problem({"OS_CLOUD": "mine", "OS_PROJECT_NAME": "admin"})
+    assert problem is not None
+    assert "OS_CLOUD, OS_PROJECT_NAME fix one scope" in problem
+    assert "OS_USER_DOMAIN_NAME only" in problem and "\n" not in problem
+
+
 def test_keystone_projects_fit_keystones_64_characters() -> None:
     def program() -> None:
         KeystoneProject("x" * 80, KeystoneProjectArgs(operator_role=None))
@@ -391,7 +422,7 @@ def test_a_tenant_project_has_users_roles_and_quotas() -> None:
                     ProjectUser("bob", existing=True),
                 ],
                 quotas=ProjectQuotas(cores=8, ram_mb=16384, floating_ips=2, volume_gigabytes=100),
-                operator_role=None,
+                operator_role="admin",
             ),
         )
 
@@ -410,6 +441,7 @@ def test_a_tenant_project_has_users_roles_and_quotas() -> None:
             (users[0].id, "role-member"),
             (users[0].id, "role-load-balancer_member"),
             ("user-bob", "role-member"),
+            ("operator-user-id", "role-admin"),
         ]
     )
     kinds = {r.type.split(":")[-1]: r for r in found.values()}

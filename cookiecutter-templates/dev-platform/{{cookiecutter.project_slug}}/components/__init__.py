@@ -19,16 +19,27 @@ parent: its wave costs no API call and no wait.
 
 from components.identity import KeystoneProject, KeystoneProjectArgs, ProjectQuotas, ProjectUser
 from components.image import GlanceImage, GlanceImageArgs, pinned_image_id
-from components.key_pair import KeyPair, KeyPairArgs
+from components.key_pair import GeneratedKeyPair, KeyPair, KeyPairArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, PoolMember
 from components.naming import physical_name
 from components.network import PrivateNetwork, PrivateNetworkArgs, Router, RouterArgs
 from components.object_storage import ObjectContainer, ObjectContainerArgs
 from components.orchestration import HeatStack, HeatStackArgs, hot_template
-from components.provider import cloud_provider, project_provider
-from components.security_group import IngressRule, SecurityGroup, SecurityGroupArgs
+from components.provider import (
+    cloud_provider,
+    project_provider,
+    scoped_credentials_problem,
+    system_provider,
+)
+from components.security_group import (
+    IngressRule,
+    NetworkRule,
+    SecurityGroup,
+    SecurityGroupArgs,
+)
 from components.server import (
     DataVolumeArgs,
+    PortArgs,
     PublicAddress,
     PublicAddressArgs,
     Server,
@@ -39,6 +50,7 @@ from components.user_data import CloudConfig
 __all__ = [
     "CloudConfig",
     "DataVolumeArgs",
+    "GeneratedKeyPair",
     "GlanceImage",
     "GlanceImageArgs",
     "HeatStack",
@@ -50,9 +62,11 @@ __all__ = [
     "KeystoneProjectArgs",
     "LoadBalancer",
     "LoadBalancerArgs",
+    "NetworkRule",
     "ObjectContainer",
     "ObjectContainerArgs",
     "PoolMember",
+    "PortArgs",
     "PrivateNetwork",
     "PrivateNetworkArgs",
     "ProjectQuotas",
@@ -70,4 +84,6 @@ __all__ = [
     "physical_name",
     "pinned_image_id",
     "project_provider",
+    "scoped_credentials_problem",
+    "system_provider",
 ]

@@ -42,3 +42,27 @@ class KeyPair(pulumi.ComponentResource):
         )
         self.key_pair_name = key_pair.name
         self.register_outputs({"key_pair_name": self.key_pair_name})
+
+
+class GeneratedKeyPair(pulumi.ComponentResource):
+    """A key pair whose private half Nova generates (no public key given).
+
+    The private key is returned once, at creation, and kept only as a Pulumi secret
+    (``private_key``); a node that must log in to the others (a jump host) gets it
+    through its user data. Nova generates keys only up to API microversion 2.91,
+    the provider's default. Replacing the component makes a new key.
+    """
+
+    key_pair_name: pulumi.Output[str]
+    public_key: pulumi.Output[str]
+    private_key: pulumi.Output[str]
+
+    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("osbp:compute:GeneratedKeyPair", name, None, opts)
+        key_pair = openstack.compute.Keypair(
+            name, name=physical_name(name), opts=pulumi.ResourceOptions(parent=self)
+        )
+        self.key_pair_name = key_pair.name
+        self.public_key = key_pair.public_key
+        self.private_key = pulumi.Output.secret(key_pair.private_key)
+        self.register_outputs({"key_pair_name": self.key_pair_name, "public_key": self.public_key})

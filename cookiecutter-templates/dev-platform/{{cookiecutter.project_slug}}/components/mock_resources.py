@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import json
 import os
 import subprocess
@@ -28,8 +29,8 @@ from components.simulated_cloud import (
     Request,
     autoname,
     fingerprint,
+    generated_key_pair,
     mac_address,
-    mock_key_pair,
     mock_secret,
     uid,
 )
@@ -162,7 +163,18 @@ def _rbac_policy(cloud: Cloud, r: Request) -> dict[str, Any]:
 @resource("openstack:networking/subnet:Subnet")
 def _subnet(cloud: Cloud, r: Request) -> dict[str, Any]:
     gateway = "" if r.get("noGateway") else r.get("gatewayIp")
-    subnet = cloud.add_subnet(r.id, r.get("networkId", ""), str(r.get("cidr")), gateway)
+    pools = r.get("allocationPools") or []
+    cidr = ipaddress.ip_network(str(r.get("cidr")), strict=False)
+    first_host = max(
+        [
+            10,
+            *(
+                int(ipaddress.ip_address(pool["start"])) - int(cidr.network_address)
+                for pool in pools
+            ),
+        ]
+    )
+    subnet = cloud.add_subnet(r.id, r.get("networkId", ""), str(cidr), gateway, first_host)
     last = subnet.network.broadcast_address - 1
     return {
         "gatewayIp": subnet.gateway,
@@ -278,8 +290,8 @@ def _flavor(cloud: Cloud, r: Request) -> dict[str, Any]:
 def _keypair(cloud: Cloud, r: Request) -> dict[str, Any]:
     public_key = r.get("publicKey")
     private_key = ""
-    if not public_key:
-        public_key, private_key = mock_key_pair(r.id)
+    if not public_key:  # Nova generates the pair and returns the private half once
+        public_key, private_key = generated_key_pair(r.id)
     return {
         "publicKey": public_key,
         "privateKey": private_key,

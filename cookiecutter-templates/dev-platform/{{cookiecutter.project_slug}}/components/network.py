@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -64,6 +65,10 @@ class PrivateNetworkArgs:
     segmentation_id: int | None = None
     """VLAN id (or VNI) of the segment; ``None`` lets Neutron pick one from its range."""
     enable_dhcp: bool = True
+    reserved_hosts: int = 0
+    """Keep the first N host addresses (after the gateway, if any) out of Neutron's
+    allocation pool, so fixed addresses given to ports there never collide with one
+    Neutron hands out (its DHCP port's, another port's)."""
 
 
 class PrivateNetwork(pulumi.ComponentResource):
@@ -103,6 +108,9 @@ class PrivateNetwork(pulumi.ComponentResource):
             enable_dhcp=args.enable_dhcp,
             no_gateway=args.router is None,
             dns_nameservers=list(args.dns_nameservers) or None,
+            allocation_pools=allocation_pools(
+                args.cidr, args.router is not None, args.reserved_hosts
+            ),
             opts=pulumi.ResourceOptions(parent=self, deleted_with=network),
         )
         if args.router is not None:
@@ -115,3 +123,17 @@ class PrivateNetwork(pulumi.ComponentResource):
         self.subnet_id = subnet.id
         self.cidr = args.cidr
         self.register_outputs({"network_id": self.network_id, "subnet_id": self.subnet_id})
+
+
+def allocation_pools(
+    cidr: str, routed: bool, reserved_hosts: int
+) -> list[openstack.networking.SubnetAllocationPoolArgs] | None:
+    """Neutron's default pool (every host but the gateway) minus ``reserved_hosts``."""
+    if not reserved_hosts:
+        return None
+    network = ipaddress.IPv4Network(cidr)
+    first = network.network_address + 1 + (1 if routed else 0) + reserved_hosts
+    last = network.broadcast_address - 1
+    if first > last:
+        raise ValueError(f"{cidr} has no address left after {reserved_hosts} reserved hosts")
+    return [openstack.networking.SubnetAllocationPoolArgs(start=str(first), end=str(last))]

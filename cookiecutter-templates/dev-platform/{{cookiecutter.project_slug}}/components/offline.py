@@ -434,18 +434,25 @@ def _is_project_module(module: Any, project_dir: Path) -> bool:
     return False
 
 
-def _forget_shadowed_modules(project_dir: Path) -> None:
-    """Forget modules of another project that this one's own modules shadow.
+def _forget_shadowed_modules(project_dir: Path) -> dict[str, Any]:
+    """Set aside modules of another project that this one's own modules shadow.
 
     A test process may have imported another project's ``components`` before
-    (to load its runner): this project must import its own.
+    (to load its runner, or a copy of this project's): this project must import
+    its own. The modules set aside are returned, to be put back after the run:
+    classes the caller already holds look their annotations up in them.
     """
     own = {p.stem for p in project_dir.glob("*.py") if p.stem != "__main__"} | {
         p.parent.name for p in project_dir.glob("*/__init__.py")
     }
-    for name, module in list(sys.modules.items()):
-        if name.split(".", 1)[0] in own and not _is_project_module(module, project_dir):
-            del sys.modules[name]
+    shadowed = {
+        name: module
+        for name, module in sys.modules.items()
+        if name.split(".", 1)[0] in own and not _is_project_module(module, project_dir)
+    }
+    for name in shadowed:
+        del sys.modules[name]
+    return shadowed
 
 
 @contextmanager
@@ -456,8 +463,9 @@ def _project_on_path(project_dir: Path) -> Iterator[None]:
     (``components``, ``settings``). Only the project's own top-level modules are
     forgotten: a ``venv/`` inside the project holds the SDKs, which must be
     imported once per process (a provider package registers itself on import).
+    The modules of another project that it shadowed are put back.
     """
-    _forget_shadowed_modules(project_dir)
+    shadowed = _forget_shadowed_modules(project_dir)
     before = set(sys.modules)
     sys.path.insert(0, str(project_dir))
     try:
@@ -468,6 +476,7 @@ def _project_on_path(project_dir: Path) -> Iterator[None]:
             module = sys.modules.get(name)
             if module is not None and _is_project_module(module, project_dir):
                 del sys.modules[name]
+        sys.modules.update(shadowed)
 
 
 class _RunLoop:
@@ -538,7 +547,7 @@ def run_offline(
     def run_program() -> None:
         runpy.run_path(str(program), run_name="__main__")
 
-    with _RunLoop(), _project_on_path(project_dir):
+    with _RunLoop(), _project_on_path(project_dir), _without_cloud_credentials():
         try:
             sdk.reset_root_stack()
             pulumi.runtime.set_mocks(
@@ -560,6 +569,19 @@ def run_offline(
     return OfflineRun(
         stack_config.project, stack_config.stack, resources, outputs, monitor.invocations
     )
+
+
+@contextmanager
+def _without_cloud_credentials() -> Iterator[None]:
+    """Hide the caller's ``OS_*`` variables: an offline run reaches no cloud, so its result
+    must not depend on which cloud (or which kind of credentials) the caller's shell holds."""
+    hidden = {key: value for key, value in os.environ.items() if key.startswith("OS_")}
+    for key in hidden:
+        del os.environ[key]
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
 
 
 def _one_line(text: str) -> str:

@@ -108,6 +108,26 @@ class ServerArgs:
     data_volume: DataVolumeArgs | None = None
     public_address: PublicAddress | None = None
     """Floating IP bound to this server's port; the network must be routed."""
+    fixed_ip: str | None = None
+    """The port's address on ``network``; ``None`` lets Neutron choose one."""
+    config_drive: bool = False
+    """Give the server its metadata on a config drive: a network without a router has no
+    metadata service (unless the cloud runs isolated metadata)."""
+    image_id: pulumi.Input[str] | None = None
+    """An image the stack uploads itself (``GlanceImage.image_id``), booted as is; ``image``
+    then only names it."""
+    more_ports: Sequence[PortArgs] = ()
+    """Further ports, on further networks, in NIC order after the first (a jump host's
+    leg on the network it administers)."""
+
+
+@dataclass
+class PortArgs:
+    """One more port of a server: its network, security groups and optional address."""
+
+    network: PrivateNetwork
+    security_groups: Sequence[SecurityGroup]
+    fixed_ip: str | None = None
 
 
 class Server(pulumi.ComponentResource):
@@ -121,7 +141,10 @@ class Server(pulumi.ComponentResource):
 
     port_id: pulumi.Output[str]
     private_ip: pulumi.Output[str]
+    more_port_ids: list[pulumi.Output[str]]
+    more_ips: list[pulumi.Output[str]]
     instance_id: pulumi.Output[str]
+    instance_urn: pulumi.Output[str]
     volume_id: pulumi.Output[str] | None
 
     def __init__(
@@ -129,16 +152,16 @@ class Server(pulumi.ComponentResource):
     ) -> None:
         super().__init__("osbp:compute:Server", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        port = openstack.networking.Port(
-            name,
-            name=physical_name(name),
-            network_id=args.network.network_id,
-            fixed_ips=[openstack.networking.PortFixedIpArgs(subnet_id=args.network.subnet_id)],
-            security_group_ids=[group.group_id for group in args.security_groups],
-            opts=child,
-        )
+        port = _port(name, PortArgs(args.network, args.security_groups, args.fixed_ip), child)
         self.port_id = port.id
         self.private_ip = port.all_fixed_ips[0]
+        more_ports = [
+            _port(f"{name}-{index}", extra, child)
+            for index, extra in enumerate(args.more_ports, start=1)
+        ]
+        self.more_port_ids = [extra.id for extra in more_ports]
+        self.more_ips = [extra.all_fixed_ips[0] for extra in more_ports]
+        """The addresses of ``more_ports``, in their order."""
 
         facts: dict[str, pulumi.Input[str]] = {"private_ip": self.private_ip}
         volume = None
@@ -156,10 +179,17 @@ class Server(pulumi.ComponentResource):
         instance = openstack.compute.Instance(
             name,
             name=physical_name(name),
-            image_id=pinned_image_id(f"{name}-image", args.image, parent=self),
+            image_id=(
+                args.image_id
+                if args.image_id is not None
+                else pinned_image_id(f"{name}-image", args.image, parent=self)
+            ),
             flavor_name=args.flavor,
             key_pair=args.key_pair,
-            networks=[openstack.compute.InstanceNetworkArgs(port=port.id)],
+            networks=[
+                openstack.compute.InstanceNetworkArgs(port=nic.id) for nic in [port, *more_ports]
+            ],
+            config_drive=True if args.config_drive else None,
             user_data=args.cloud_config.render(facts),
             metadata={"osbp-role": args.role},
             opts=pulumi.ResourceOptions(
@@ -169,6 +199,8 @@ class Server(pulumi.ComponentResource):
             ),
         )
         self.instance_id = instance.id
+        self.instance_urn = instance.urn
+        """What ``pulumi up --replace`` takes to rebuild this node from its image."""
 
         if volume is not None:
             openstack.compute.VolumeAttach(
@@ -199,6 +231,22 @@ class Server(pulumi.ComponentResource):
                 "volume_id": self.volume_id,
             }
         )
+
+
+def _port(name: str, nic: PortArgs, opts: pulumi.ResourceOptions) -> openstack.networking.Port:
+    """A server's port on ``nic.network``, with its security groups and optional address."""
+    return openstack.networking.Port(
+        name,
+        name=physical_name(name),
+        network_id=nic.network.network_id,
+        fixed_ips=[
+            openstack.networking.PortFixedIpArgs(
+                subnet_id=nic.network.subnet_id, ip_address=nic.fixed_ip
+            )
+        ],
+        security_group_ids=[group.group_id for group in nic.security_groups],
+        opts=opts,
+    )
 
 
 def stable_device_path(volume_id: str) -> str:

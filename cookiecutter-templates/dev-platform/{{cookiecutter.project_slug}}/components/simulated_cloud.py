@@ -96,11 +96,18 @@ class Cloud:
 
     # --- addresses -------------------------------------------------------------
 
-    def add_subnet(self, subnet_id: str, network_id: str, cidr: str, gateway: str | None) -> Subnet:
+    def add_subnet(
+        self,
+        subnet_id: str,
+        network_id: str,
+        cidr: str,
+        gateway: str | None,
+        first_host: int = 10,
+    ) -> Subnet:
         network = ipaddress.ip_network(cidr, strict=False)
         if gateway is None:
             gateway = str(network.network_address + 1)
-        subnet = Subnet(subnet_id, network_id, network, gateway, count(10))
+        subnet = Subnet(subnet_id, network_id, network, gateway, count(first_host))
         self.subnets[subnet_id] = subnet
         return subnet
 
@@ -183,6 +190,84 @@ def mock_key_pair(seed: str) -> tuple[str, str]:
     lines = "\n".join(body[i : i + 70] for i in range(0, len(body), 70))
     private = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{lines}\n-----END OPENSSH PRIVATE KEY-----\n"
     return public, private
+
+
+def generated_key_pair(seed: str) -> tuple[str, str]:
+    """A real, usable ed25519 key pair (OpenSSH formats), the same for the same seed.
+
+    What Nova returns for a key pair it generates: a node configured with the private
+    half (a jump host) really logs in to the nodes carrying the public half when the
+    rendered configuration is booted (``make nodes``). Derived from ``seed`` so that a
+    program's rendered user data is stable from run to run.
+    """
+    secret = hashlib.sha256(f"osbp-generated-key::{seed}".encode()).digest()
+    public = _ed25519_public(secret)
+    kind = b"ssh-ed25519"
+    public_blob = _ssh_string(kind) + _ssh_string(public)
+    check = hashlib.sha256(secret).digest()[:4]
+    comment = b"generated@osbp-offline"
+    private = check * 2 + public_blob + _ssh_string(secret + public) + _ssh_string(comment)
+    private += bytes(range(1, 1 + (-len(private) % 8)))
+    body = (
+        b"openssh-key-v1\x00"
+        + _ssh_string(b"none") * 2
+        + _ssh_string(b"")
+        + (1).to_bytes(4, "big")
+        + _ssh_string(public_blob)
+        + _ssh_string(private)
+    )
+    text = base64.b64encode(body).decode()
+    lines = "\n".join(text[i : i + 70] for i in range(0, len(text), 70))
+    return (
+        f"ssh-ed25519 {base64.b64encode(public_blob).decode()} {comment.decode()}",
+        f"-----BEGIN OPENSSH PRIVATE KEY-----\n{lines}\n-----END OPENSSH PRIVATE KEY-----\n",
+    )
+
+
+def _ssh_string(data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + data
+
+
+_P = 2**255 - 19
+_D = -121665 * pow(121666, -1, _P) % _P
+
+
+def _ed25519_public(secret: bytes) -> bytes:
+    """RFC 8032 public key of a 32-byte ed25519 secret (the reference arithmetic)."""
+    digest = hashlib.sha512(secret).digest()
+    scalar = int.from_bytes(digest[:32], "little")
+    scalar &= (1 << 254) - 8
+    scalar |= 1 << 254
+    gy = 4 * pow(5, -1, _P) % _P
+    gx = _recover_x(gy)
+    point = (0, 1, 1, 0)
+    base = (gx, gy, 1, gx * gy % _P)
+    while scalar:
+        if scalar & 1:
+            point = _add(point, base)
+        base = _add(base, base)
+        scalar >>= 1
+    x, y, z, _ = point
+    zinv = pow(z, -1, _P)
+    x, y = x * zinv % _P, y * zinv % _P
+    return int.to_bytes(y | ((x & 1) << 255), 32, "little")
+
+
+def _recover_x(y: int) -> int:
+    x2 = (y * y - 1) * pow(_D * y * y + 1, -1, _P)
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P:
+        x = x * pow(2, (_P - 1) // 4, _P) % _P
+    return x if x % 2 == 0 else _P - x
+
+
+def _add(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    e = (a[1] - a[0]) * (b[1] - b[0]) % _P
+    f = (a[1] + a[0]) * (b[1] + b[0]) % _P
+    g = 2 * a[3] * b[3] * _D % _P
+    h = 2 * a[2] * b[2] % _P
+    e, f, g, h = f - e, h - g, h + g, f + e
+    return (e * f % _P, g * h % _P, f * g % _P, e * h % _P)
 
 
 def mac_address(resource_id: str) -> str:

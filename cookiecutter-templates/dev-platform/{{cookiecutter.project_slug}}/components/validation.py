@@ -307,6 +307,12 @@ def _check_constraint(
             _check_unique(path, values, label)
     elif "ordered" in constraint:
         _check_ordered(constraint["ordered"], values, label)
+    elif "within" in constraint:
+        _check_within(constraint["within"], values, label)
+    elif "exactly_one" in constraint:
+        _check_exactly_one(constraint["exactly_one"], values, label)
+    elif "anywhere_needs" in constraint:
+        _check_anywhere_needs(constraint["anywhere_needs"], values, label)
     else:
         raise ValidationError(f"unknown constraint {dict(constraint)}")
 
@@ -342,3 +348,49 @@ def _check_ordered(paths: list[str], values: Mapping[str, Any], label: Label) ->
         for (low_name, low), (high_name, high) in itertools.pairwise(chain):
             if low is not None and high is not None and high < low:
                 raise ValidationError(f"{high_name}: {high} is less than {low_name} ({low})")
+
+
+def _check_within(paths: list[str], values: Mapping[str, Any], label: Label) -> None:
+    """Every address the further paths name (empty ones skipped) is a host of the first
+    path's network."""
+    (network_name, network_text), *_ = resolve(paths[0], values, label)
+    if not network_text:
+        return
+    network = ipaddress.IPv4Network(network_text)
+    for path in paths[1:]:
+        for shown, value in resolve(path, values, label):
+            if not value:
+                continue
+            try:
+                address = ipaddress.IPv4Address(str(value))
+            except ValueError:
+                raise ValidationError(f"{shown}: {value!r} is not an IPv4 address") from None
+            if address not in network or address in (
+                network.network_address,
+                network.broadcast_address,
+            ):
+                raise ValidationError(
+                    f"{shown}: {address} is not a host address of {network_name} ({network})"
+                )
+
+
+def _check_exactly_one(paths: list[str], values: Mapping[str, Any], label: Label) -> None:
+    """Each item sets exactly one of the fields (``images[].url``, ``images[].file``)."""
+    columns = [resolve(path, values, label) for path in paths]
+    for row in zip(*columns, strict=True):
+        given = [shown for shown, value in row if value not in (None, "")]
+        if len(given) != 1:
+            item = row[0][0].rsplit(".", 1)[0]
+            fields = " or ".join(shown.rsplit(".", 1)[-1] for shown, _ in row)
+            found = "both" if given else "neither"
+            raise ValidationError(f"{item}: set exactly one of {fields} ({found} given)")
+
+
+def _check_anywhere_needs(paths: list[str], values: Mapping[str, Any], label: Label) -> None:
+    """A network open to the whole Internet (``/0``) only with the boolean override set."""
+    (cidr_name, cidr), (flag_name, flag) = (resolve(path, values, label)[0] for path in paths)
+    if cidr and ipaddress.IPv4Network(cidr).prefixlen == 0 and not flag:
+        raise ValidationError(
+            f"{cidr_name}: {cidr} opens it to the whole Internet; set {flag_name} to true"
+            " if that is really meant"
+        )

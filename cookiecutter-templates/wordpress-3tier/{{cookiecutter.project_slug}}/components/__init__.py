@@ -25,7 +25,12 @@ from components.naming import physical_name
 from components.network import PrivateNetwork, PrivateNetworkArgs, Router, RouterArgs
 from components.object_storage import ObjectContainer, ObjectContainerArgs
 from components.orchestration import HeatStack, HeatStackArgs, hot_template
-from components.provider import cloud_provider, project_provider
+from components.provider import (
+    cloud_provider,
+    project_provider,
+    scoped_credentials_problem,
+    system_provider,
+)
 from components.security_group import (
     IngressRule,
     NetworkRule,
@@ -79,4 +84,6 @@ __all__ = [
     "physical_name",
     "pinned_image_id",
     "project_provider",
+    "scoped_credentials_problem",
+    "system_provider",
 ]

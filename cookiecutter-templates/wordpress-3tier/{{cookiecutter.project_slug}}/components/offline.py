@@ -547,7 +547,7 @@ def run_offline(
     def run_program() -> None:
         runpy.run_path(str(program), run_name="__main__")
 
-    with _RunLoop(), _project_on_path(project_dir):
+    with _RunLoop(), _project_on_path(project_dir), _without_cloud_credentials():
         try:
             sdk.reset_root_stack()
             pulumi.runtime.set_mocks(
@@ -569,6 +569,19 @@ def run_offline(
     return OfflineRun(
         stack_config.project, stack_config.stack, resources, outputs, monitor.invocations
     )
+
+
+@contextmanager
+def _without_cloud_credentials() -> Iterator[None]:
+    """Hide the caller's ``OS_*`` variables: an offline run reaches no cloud, so its result
+    must not depend on which cloud (or which kind of credentials) the caller's shell holds."""
+    hidden = {key: value for key, value in os.environ.items() if key.startswith("OS_")}
+    for key in hidden:
+        del os.environ[key]
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
 
 
 def _one_line(text: str) -> str:
