@@ -220,3 +220,61 @@ def test_the_generated_stack_is_the_team_stack(bake: Callable[..., Path]) -> Non
     answers = yaml.safe_load((project / ".osbp-answers.yml").read_text())["answers"]
     assert answers["stack"] == "team"
     assert (project / "Pulumi.team.yaml").is_file()
+
+
+# -- the GitLab CI run of the acceptance flow (ci_pipeline.py) ------------------------------
+
+
+def _ci_pipeline() -> Any:
+    import importlib.util
+    import sys
+
+    path = Path(__file__).with_name("ci_pipeline.py")
+    spec = importlib.util.spec_from_file_location("dev_platform_ci_pipeline", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ci_jobs_get_nothing_of_the_operators_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OS_CLOUD", "osbp-sandbox")
+    monkeypatch.setenv("OS_PASSWORD", "operator-secret")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "the-team-passphrase")
+    env = _ci_pipeline()._runner_env()
+    assert not [key for key in env if key.startswith("OS_")]
+    assert "PULUMI_CONFIG_PASSPHRASE" not in env
+    assert env["PATH"]
+
+
+def test_the_ci_clouds_file_holds_application_credentials_only(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    clouds = {"clouds": {"osbp-sandbox": {"auth": {"auth_url": "http://k:5000/v3",
+                                                   "password": "operator-secret"}}}}  # fmt: skip
+    credential = SimpleNamespace(id="ac-1", secret="ac-secret")
+    path = tmp_path / "ci-clouds.yaml"
+    _ci_pipeline().ci_clouds(clouds, {"alice": credential}, path)
+    written = yaml.safe_load(path.read_text())
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert list(written["clouds"]) == ["ci-alice"]
+    assert written["clouds"]["ci-alice"]["auth"] == {
+        "auth_url": "http://k:5000/v3",
+        "application_credential_id": "ac-1",
+        "application_credential_secret": "ac-secret",
+    }
+    assert "operator-secret" not in path.read_text()
+
+
+def test_branch_slugs_and_stack_names() -> None:
+    ci = _ci_pipeline()
+    assert [ci.slug(branch) for branch, _ in ci.PUSHES] == [
+        "alice-feature-a",
+        "alice-feature-b",
+        "bob-fix-1",
+    ]
+    listing = json.dumps([{"name": "organization/dev-platform/team"}, {"name": "bob-fix-1"}])
+    assert ci.stack_names(listing) == {"team", "bob-fix-1"}
