@@ -26,23 +26,30 @@ def connect_system_admin(cloud: str) -> SystemAdminSession:
     return SystemAdminSession(cloud, openstack.connect(cloud=cloud))
 
 
-def _session(cloud: str, **scope: str) -> Connection:
-    """``cloud``'s user and password with another scope; neither OS_CLOUD nor OS_* adds a
-    project to it."""
+def connect_with(auth: dict[str, str], region_name: str, auth_type: str = "password") -> Any:
+    """A session from these credentials alone: openstacksdk would otherwise merge the
+    OS_CLOUD entry's (the operator's) into them, user and password included."""
     import openstack
     from openstack.config import get_cloud_region
 
-    config = openstack.config.OpenStackConfig().get_one(cloud=cloud)
-    auth = {key: value for key, value in config.auth.items() if not key.startswith("project_")}
     region = get_cloud_region(
         load_yaml_config=False,
         load_envvars=False,
-        auth_type="password",
-        auth={**auth, **scope},
-        region_name=config.region_name,
+        auth_type=auth_type,
+        auth=auth,
+        region_name=region_name,
         identity_api_version="3",
     )
     return openstack.connection.Connection(config=region)
+
+
+def _session(cloud: str, **scope: str) -> Connection:
+    """``cloud``'s user and password with another scope (no project of its own)."""
+    import openstack
+
+    config = openstack.config.OpenStackConfig().get_one(cloud=cloud)
+    auth = {key: value for key, value in config.auth.items() if not key.startswith("project_")}
+    return connect_with({**auth, **scope}, config.region_name)  # type: ignore[no-any-return]
 
 
 class SystemAdminSession:
@@ -153,7 +160,8 @@ def _floating_ip_associated(conn: Connection, ip_id: str) -> bool:
 def _role_assigned(conn: Connection, assignment_id: str) -> bool:
     """A RoleAssignment's id is ``<domain>/<project>/<group>/<user>/<role>``."""
     _, project_id, group_id, user_id, role_id = assignment_id.split("/")
-    found = conn.identity.role_assignments(
+    identity: Any = conn.identity  # Keystone v3 (openstacksdk types it v2 | v3)
+    found = identity.role_assignments(
         scope_project_id=project_id,
         role_id=role_id,
         **({"group_id": group_id} if group_id else {"user_id": user_id}),
@@ -164,7 +172,8 @@ def _role_assigned(conn: Connection, assignment_id: str) -> bool:
 def _quotas_project_exists(conn: Connection, quota_id: str) -> bool:
     """A quota set's id is ``<project>/<region>``: the services keep a deleted project's
     limits in their databases, meaningless once Keystone has no such project."""
-    return conn.identity.find_project(quota_id.split("/")[0], ignore_missing=True) is not None
+    identity: Any = conn.identity
+    return identity.find_project(quota_id.split("/")[0], ignore_missing=True) is not None
 
 
 PROBES: dict[str, Callable[[Connection, str], bool]] = {

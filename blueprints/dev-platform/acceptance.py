@@ -200,18 +200,22 @@ def stack_env(run: Any, declared: Any) -> dict[str, str]:
 
 def developer_connection(name: str) -> Any:
     """A developer's own session: their user and generated password, in their project."""
-    import openstack
+    from e2e.cloud import connect_with
 
     ids = TEAM_STATE["developers"][name]
-    return openstack.connect(
-        auth_url=TEAM_STATE["auth_url"],
-        username=ids["user_name"],
-        password=TEAM_STATE["passwords"][name],
-        project_id=ids["project_id"],
-        user_domain_name="Default",
-        project_domain_name="Default",
-        region_name=TEAM_STATE["region"],
+    session = connect_with(
+        {
+            "auth_url": TEAM_STATE["auth_url"],
+            "username": ids["user_name"],
+            "password": TEAM_STATE["passwords"][name],
+            "user_domain_name": "Default",
+            "project_id": ids["project_id"],
+        },
+        TEAM_STATE["region"],
     )
+    me = session.identity.get_user(session.current_user_id)
+    assert me.name == ids["user_name"], f"{name}'s session is {me.name}'s"
+    return session
 
 
 # -- checks -----------------------------------------------------------------------------------
