@@ -320,7 +320,7 @@ def verify_update(conn: Any, before: Any, after: Any) -> list[str]:
     from e2e.cloud import expect
 
     expect(after.outputs["developers"], before.outputs["developers"], "ids after the update")
-    quotas = json.loads(UPDATE["quotas"])
+    quotas = UPDATE["quotas"]
     for name, ids in after.outputs["developers"].items():
         network = conn.network.get_quota(ids["project_id"])
         volume = conn.block_storage.get_quota_set(ids["project_id"])
@@ -372,8 +372,10 @@ def _quota_refuses_one_more(conn: Any, deployed: Any) -> str:
     server = conn.compute.get_server(deployed.id_of(INSTANCE, "env"))
     spec = {
         "image_id": server.image["id"],
-        "flavor_id": server.flavor.get("id")
-        or conn.compute.find_flavor(server.flavor["original_name"]).id,
+        # Nova's newer microversions name the server's flavor instead of giving its id.
+        "flavor_id": conn.compute.find_flavor(
+            server.flavor.get("original_name") or server.flavor["id"], ignore_missing=False
+        ).id,
         "networks": [{"uuid": conn.network.get_port(deployed.id_of(PORT, "env")).network_id}],
     }
     fillers = [
