@@ -43,13 +43,13 @@ def connect_with(auth: dict[str, str], region_name: str, auth_type: str = "passw
     return openstack.connection.Connection(config=region)
 
 
-def _session(cloud: str, **scope: str) -> Connection:
+def _session(cloud: str, **scope: str) -> Any:
     """``cloud``'s user and password with another scope (no project of its own)."""
     import openstack
 
     config = openstack.config.OpenStackConfig().get_one(cloud=cloud)
     auth = {key: value for key, value in config.auth.items() if not key.startswith("project_")}
-    return connect_with({**auth, **scope}, config.region_name)  # type: ignore[no-any-return]
+    return connect_with({**auth, **scope}, config.region_name)
 
 
 class SystemAdminSession:
@@ -67,7 +67,7 @@ class SystemAdminSession:
         self._project = project
         self.identity = _session(cloud, system_scope="all").identity
 
-    def in_project(self, project_id: str) -> Connection:
+    def in_project(self, project_id: str) -> Any:
         """A session scoped to ``project_id``, where the operator holds a role."""
         return _session(self.cloud, project_id=project_id)
 
