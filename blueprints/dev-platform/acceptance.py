@@ -170,22 +170,13 @@ def stack_env(run: Any, declared: Any) -> dict[str, str]:
     if declared.name == TEAM:
         return {}
     clouds = _remember_team(run.opened[TEAM], run.deployed[TEAM])
-    auth_url = TEAM_STATE["auth_url"]
-    operator = clouds["clouds"]["osbp-sandbox"]
     alice = developer_connection("alice")
     credential = alice.identity.create_application_credential(
         user=alice.current_user_id, name=f"ci-{declared.name}"
     )
-    clouds["clouds"]["dev-platform-alice"] = {
-        "auth_type": "v3applicationcredential",
-        "auth": {
-            "auth_url": auth_url,
-            "application_credential_id": credential.id,
-            "application_credential_secret": credential.secret,
-        },
-        "region_name": operator.get("region_name", "RegionOne"),
-        "identity_api_version": 3,
-    }
+    clouds["clouds"]["dev-platform-alice"] = _sibling("ci_pipeline").application_credential_cloud(
+        clouds["clouds"]["osbp-sandbox"], credential
+    )
     merged = run.work / "clouds-with-developers.yaml"
     merged.write_text(yaml.safe_dump(clouds))
     merged.chmod(0o600)

@@ -90,20 +90,25 @@ def make_repository(project: Path, repo: Path) -> None:
         subprocess.run([*GIT, *command], cwd=repo, check=True, capture_output=True)
 
 
+def application_credential_cloud(operator: dict[str, Any], credential: Any) -> dict[str, Any]:
+    """A clouds.yaml entry for ``credential`` on the operator entry's Keystone and region."""
+    return {
+        "auth_type": "v3applicationcredential",
+        "auth": {
+            "auth_url": operator["auth"]["auth_url"],
+            "application_credential_id": credential.id,
+            "application_credential_secret": credential.secret,
+        },
+        "region_name": operator.get("region_name", "RegionOne"),
+        "identity_api_version": 3,
+    }
+
+
 def ci_clouds(clouds: dict[str, Any], credentials: dict[str, Any], path: Path) -> None:
     """The File variable ``OS_CLIENT_CONFIG_FILE``: each developer's application credential."""
     operator = clouds["clouds"]["osbp-sandbox"]
     entries = {
-        f"ci-{name}": {
-            "auth_type": "v3applicationcredential",
-            "auth": {
-                "auth_url": operator["auth"]["auth_url"],
-                "application_credential_id": credential.id,
-                "application_credential_secret": credential.secret,
-            },
-            "region_name": operator.get("region_name", "RegionOne"),
-            "identity_api_version": 3,
-        }
+        f"ci-{name}": application_credential_cloud(operator, credential)
         for name, credential in credentials.items()
     }
     path.write_text(yaml.safe_dump({"clouds": entries}))
