@@ -3,8 +3,9 @@
 # Neutron (ML2, agentless), Cinder (fake driver) and Heat from Debian bookworm's packages,
 # every listener on 127.0.0.1, every process tracked by a PID file under $OSBP_SANDBOX_DIR/run.
 #
-# Usage: up.sh [--clean] [--with-swift] [--with-octavia]
+# Usage: up.sh [--clean] [--install-only] [--with-swift] [--with-octavia]
 #        --clean         stop the sandbox and wipe its state first (cold start)
+#        --install-only  install the Debian packages and the launchers, start nothing
 #        --with-swift    also run Swift (object-store) on 127.0.0.1:8080
 #        --with-octavia  also run Octavia (load-balancer, noop drivers) on 127.0.0.1:9876
 # Env:   OSBP_SANDBOX_DIR    state directory (default /var/tmp/osbp-sandbox)
@@ -29,6 +30,7 @@ trap 'rc=$?; (( rc == 0 )) || log "up.sh failed (exit $rc). Logs: $LOG.  Stop wh
 
 WITH_SWIFT=${OSBP_SANDBOX_SWIFT:-}
 WITH_OCTAVIA=${OSBP_SANDBOX_OCTAVIA:-}
+INSTALL_ONLY=
 OPTIONAL_SERVICES=()
 
 parse_args() {
@@ -36,9 +38,10 @@ parse_args() {
   for arg in "$@"; do
     case "$arg" in
       --clean) "$SANDBOX_SRC/down.sh" --purge ;;
+      --install-only) INSTALL_ONLY=1 ;;
       --with-swift) WITH_SWIFT=1 ;;
       --with-octavia) WITH_OCTAVIA=1 ;;
-      -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+      -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
       *) die "unknown argument: $arg (see --help)" ;;
     esac
   done
@@ -179,6 +182,7 @@ main() {
   extract_common_files
   write_launchers
   install_ml2_driver
+  if [[ -n $INSTALL_ONLY ]]; then log "installed in $(since "$T0") s; nothing started"; return; fi
   load_password
   preflight_ports
 

@@ -113,3 +113,29 @@ def test_a_blueprint_without_node_checks_is_an_error_not_a_skip(
     err = capsys.readouterr().err
     assert err.startswith("error: blueprint new-blueprint has no node checks")
     assert harness.main(["not-in-catalog"]) == 2
+
+
+def test_images_only_builds_the_image_of_the_nodes_packages_and_boots_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    user_data = "#cloud-config\npackages: [nginx, [mariadb-client, 1]]\n"
+    node = NodeSpec(role="web", hostname="web", user_data=user_data, addresses=[])
+    built: list[list[str]] = []
+
+    def prepare(suite: harness.Suite, _workdir: Path) -> None:
+        suite.deployment = SimpleNamespace(nodes=[node])  # type: ignore[assignment]
+
+    def ensure_image(packages: list[str], _log: Path) -> Image:
+        built.append(packages)
+        return Image(tmp_path)
+
+    def boot(*_args: object) -> None:
+        raise AssertionError("--images-only must not boot")
+
+    monkeypatch.setattr(harness, "prepare", prepare)
+    monkeypatch.setattr(harness, "ensure_image", ensure_image)
+    monkeypatch.setattr(harness, "run_suite", boot)
+    name = harness.catalog_names()[0]
+    assert harness.main([name, "--images-only", "--logdir", str(tmp_path / "logs")]) == 0
+    assert built == [["nginx", "mariadb-client"]]
+    assert not (tmp_path / "logs").exists()
