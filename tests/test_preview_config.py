@@ -105,3 +105,47 @@ def test_a_declared_secret_in_clear_in_the_stack_file_is_refused(
     (project / "Pulumi.prod.yaml").write_text(json.dumps(prod))
     with pytest.raises(PreviewError, match="'fixture:apiToken' must be encrypted as it's secret"):
         capture_program(project)
+
+
+TYPED_CONFIG = {
+    "replicas": {"type": "integer", "default": 1},
+    "public": {"type": "boolean", "default": False},
+}
+
+
+@pytest.mark.parametrize(
+    ("replicas", "public", "exported"),
+    [(3, True, ("3", "true")), ("3", "true", ("3", "true")), ("-2", "false", ("-2", "false"))],
+)
+def test_typed_values_as_pulumi_config_set_writes_them_are_accepted(
+    tmp_path: Path,
+    offline_project: Callable[..., Path],
+    replicas: object,
+    public: object,
+    exported: tuple[str, str],
+) -> None:
+    """`pulumi config set replicas 3` writes the string "3": the CLI accepts it as an integer."""
+    program = 'import pulumi\nc = pulumi.Config()\npulumi.export("r", c.get("replicas"))\n'
+    program += 'pulumi.export("p", c.get("public"))\n'
+    root = offline_project(
+        tmp_path / "p", program, project_config=TYPED_CONFIG,
+        config={"replicas": replicas, "public": public}, stack="dev",
+    )  # fmt: skip
+    outputs = capture_program(root).outputs
+    assert (outputs["r"], outputs["p"]) == exported
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("replicas", "three"), ("replicas", True), ("replicas", "3.5"), ("public", "yes"),
+     ("public", 1)],
+)  # fmt: skip
+def test_values_pulumi_would_refuse_for_their_type_are_refused(
+    tmp_path: Path, offline_project: Callable[..., Path], key: str, value: object
+) -> None:
+    root = offline_project(
+        tmp_path / "p", "import pulumi\n", project_config=TYPED_CONFIG,
+        config={key: value}, stack="dev",
+    )  # fmt: skip
+    with pytest.raises(PreviewError, match=f"'fixture:{key}' must be of type"):
+        capture_program(root)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import runpy
 import sys
 import threading
@@ -348,13 +349,20 @@ def mock_secret_config(key: str) -> str:
     return "mock-secret-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-CONFIG_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "boolean": (bool,),
-    "array": (list,),
-    "object": (dict,),
-}
+def config_value_fits(type_name: str, value: Any) -> bool:
+    """Pulumi's own type check of a stack value (``ValidateConfigValue``).
+
+    ``pulumi config set`` writes every value as a string, so ``"true"``/``"false"`` are
+    booleans and a decimal string is an integer, as the CLI accepts them.
+    """
+    if type_name == "integer":
+        if isinstance(value, str):
+            return re.fullmatch(r"[+-]?[0-9]+", value) is not None
+        return isinstance(value, int) and not isinstance(value, bool)
+    if type_name == "boolean":
+        return isinstance(value, bool) or value in ("true", "false")
+    expected = {"string": str, "array": list, "object": dict}.get(type_name)
+    return expected is None or isinstance(value, expected)
 
 
 def read_stack_config(project_dir: Path, stack: str | None = None) -> StackConfig:
@@ -404,9 +412,7 @@ def read_stack_config(project_dir: Path, stack: str | None = None) -> StackConfi
                 f"Stack '{stack}' with configuration key '{key}' must be encrypted as it's"
                 f" secret: pulumi config set --secret {key.split(':', 1)[1]} <value>"
             )
-        expected = CONFIG_TYPES.get(str(spec.get("type", "")))
-        is_int_as_bool = isinstance(value, bool) and expected == (int,)
-        if expected and (not isinstance(value, expected) or is_int_as_bool):
+        if not config_value_fits(str(spec.get("type", "")), value):
             raise OfflineError(
                 f"{stack_file.name}: Stack '{stack}' with configuration key '{key}'"
                 f" must be of type '{spec['type']}' (got {value!r})"
