@@ -1,6 +1,7 @@
 """The node harness's own logic, without booting anything (part of the fast suite)."""
 
 import ipaddress
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -9,6 +10,7 @@ import pytest
 import yaml
 
 from tests.nodes import harness, roles
+from tests.nodes import image as image_module
 from tests.nodes.image import Image
 from tests.nodes.project import ATTACH, INSTANCE, PORT, SUBNET, VOLUME, deployment_from_capture
 from tests.nodes.reuse import result_key
@@ -139,3 +141,33 @@ def test_images_only_builds_the_image_of_the_nodes_packages_and_boots_nothing(
     assert harness.main([name, "--images-only", "--logdir", str(tmp_path / "logs")]) == 0
     assert built == [["nginx", "mariadb-client"]]
     assert not (tmp_path / "logs").exists()
+
+
+def test_an_image_another_run_is_building_is_waited_for_not_built_twice(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(image_module, "CACHE", tmp_path)
+    builds: list[list[str]] = []
+
+    def build(argv: list[str], **_kwargs: object) -> SimpleNamespace:
+        builds.append(argv)
+        out = Path(argv[2])
+        out.mkdir(parents=True)
+        for name in ("base.qcow2", "vmlinuz", "initrd.img"):
+            (out / name).write_text(name)
+        return SimpleNamespace(returncode=0)
+
+    monkeypatch.setattr(image_module.subprocess, "run", build)
+    log = tmp_path / "build.log"
+    first = image_module.ensure_image(["nginx"], log)
+    # a second run holding the lock: the next ensure_image waits, then finds the image built
+    with image_module.build_lock(first):
+        waiter = threading.Thread(target=image_module.ensure_image, args=(["nginx"], log))
+        waiter.start()
+        waiter.join(timeout=0.5)
+        assert waiter.is_alive(), "it must wait while another run holds the build lock"
+    waiter.join(timeout=5)
+    assert not waiter.is_alive()
+    assert len(builds) == 1
+    assert image_module.is_built(image_module.ensure_image(["nginx", "nginx"], log))
+    assert len(builds) == 1, "same package set, same image"
