@@ -25,6 +25,7 @@ The format, in short::
       - within: [net, "vms[].fixed_ip"]          # addresses are hosts of the network
       - exactly_one: ["images[].url", "images[].file"]   # per item, one field set
       - anywhere_needs: [admin_cidr, allow_world]  # a /0 network only with the flag
+      - refers: ["tenants[].plan", "plans[].name"]  # each value names an item of the other list
     stacks:                       # what the acceptance flow deploys, with its rights
       - {name: app, rights: member, help: ...}   # system-admin | admin | member | reader
       - {name: alice-x, rights: member, pattern: "[a-z][a-z0-9-]*", help: ...}
@@ -286,7 +287,12 @@ def check_constraint(where: str, constraint: Any, parameters: Mapping[str, Any])
         check_extra_rule(f"{where}.{rule}", rule, paths, parameters, lists)
 
 
-EXTRA_RULES: dict[str, tuple[str, ...]] = {"within": (), "exactly_one": (), "anywhere_needs": ()}
+EXTRA_RULES: dict[str, tuple[str, ...]] = {
+    "within": (),
+    "exactly_one": (),
+    "anywhere_needs": (),
+    "refers": (),
+}
 """Rules whose paths have types by position (checked by ``check_extra_rule``)."""
 
 
@@ -302,6 +308,13 @@ def check_extra_rule(
     elif rule == "exactly_one":
         if len(paths) < 2 or len(lists) != 1 or not all("[]" in path for path in paths):
             raise SpecError(f"{where}: expected at least two fields of the items of one list")
+    elif rule == "refers":
+        if len(paths) != 2 or "[]" not in paths[1] or paths[0].split("[]")[0] == paths[1].split(
+            "[]"
+        )[0]:
+            raise SpecError(f"{where}: expected a path, then the field of another list it names")
+        if any(kind not in ("string", "slug") for kind in kinds):
+            raise SpecError(f"{where}: names are string or slug fields")
     elif len(paths) != 2 or kinds != ["cidr", "boolean"] or lists:
         raise SpecError(f"{where}: expected a cidr parameter and a boolean parameter")
 

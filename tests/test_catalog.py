@@ -138,7 +138,7 @@ BROKEN_SPECS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "unknown-rule",
         lambda s: s.update(constraints=[{"overlap": ["a"]}]),
         "constraints[0]: 'overlap' is not a rule; known: disjoint, ordered, unique, within, "
-        "exactly_one, anywhere_needs",
+        "exactly_one, anywhere_needs, refers",
     ),
     (
         "stack-rights",

@@ -313,6 +313,8 @@ def _check_constraint(
         _check_exactly_one(constraint["exactly_one"], values, label)
     elif "anywhere_needs" in constraint:
         _check_anywhere_needs(constraint["anywhere_needs"], values, label)
+    elif "refers" in constraint:
+        _check_refers(constraint["refers"], values, label)
     else:
         raise ValidationError(f"unknown constraint {dict(constraint)}")
 
@@ -394,3 +396,16 @@ def _check_anywhere_needs(paths: list[str], values: Mapping[str, Any], label: La
             f"{cidr_name}: {cidr} opens it to the whole Internet; set {flag_name} to true"
             " if that is really meant"
         )
+
+
+def _check_refers(paths: list[str], values: Mapping[str, Any], label: Label) -> None:
+    """Every value of the first path (``tenants[].plan``) names an item of another list
+    (``plans[].name``); empty values are skipped."""
+    known = [str(value) for _, value in resolve(paths[1], values, label)]
+    head, _, field = paths[1].partition("[]")
+    for shown, value in resolve(paths[0], values, label):
+        if value not in (None, "") and str(value) not in known:
+            listed = ", ".join(known) or "none"
+            raise ValidationError(
+                f"{shown}: {value!r} is not one of {label(head)}[]{field} ({listed})"
+            )
