@@ -53,16 +53,24 @@ def is_image_id(image: str) -> bool:
     return bool(_UUID.fullmatch(image))
 
 
-def pinned_image_id(name: str, image: str, parent: pulumi.Resource) -> pulumi.Output[str]:
+def pinned_image_id(
+    name: str,
+    image: str,
+    parent: pulumi.Resource | None = None,
+    provider: pulumi.ProviderResource | None = None,
+) -> pulumi.Output[str]:
     """The id of ``image`` (a name or an id) as first resolved for ``parent``.
 
     ``name`` is the Stash's logical name; ``parent`` places the lookup and the
-    Stash on the parent's provider.
+    Stash on the parent's provider, ``provider`` on that one (one image id for
+    servers in many projects, resolved once by the operator's provider).
     """
     if is_image_id(image):
         return pulumi.Output.from_input(image)
     newest = openstack.images.get_image_output(
-        name=image, most_recent=True, opts=pulumi.InvokeOptions(parent=parent)
+        name=image,
+        most_recent=True,
+        opts=pulumi.InvokeOptions(parent=parent, provider=provider),
     )
     pin = pulumi.Stash(
         name,

@@ -463,9 +463,12 @@ def _load_balancer(cloud: Cloud, r: Request) -> dict[str, Any]:
     subnet = cloud.subnets.get(subnet_id)
     if subnet is None:
         raise OfflineError(f"load balancer {r.name}: unknown VIP subnet {subnet_id!r}")
-    address = r.get("vipAddress", cloud.allocate(subnet_id))
-    port_id = uid("vip-port", r.id)
-    cloud.add_port(port_id, subnet.network_id, [address])
+    # A VIP port given by the program is used as it is; otherwise Octavia makes one.
+    address = r.get("vipAddress") or cloud.allocate(subnet_id)
+    port_id = r.get("vipPortId")
+    if not port_id:
+        port_id = uid("vip-port", r.id)
+        cloud.add_port(port_id, subnet.network_id, [address])
     return {
         "vipAddress": address,
         "vipPortId": port_id,

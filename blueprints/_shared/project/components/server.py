@@ -119,6 +119,9 @@ class ServerArgs:
     more_ports: Sequence[PortArgs] = ()
     """Further ports, on further networks, in NIC order after the first (a jump host's
     leg on the network it administers)."""
+    allowed_addresses: Sequence[pulumi.Input[str]] = ()
+    """Further addresses the first port may send from (a virtual IP that keepalived
+    moves between servers); Neutron's anti-spoofing drops any other source."""
 
 
 @dataclass
@@ -128,6 +131,7 @@ class PortArgs:
     network: PrivateNetwork
     security_groups: Sequence[SecurityGroup]
     fixed_ip: str | None = None
+    allowed_addresses: Sequence[pulumi.Input[str]] = ()
 
 
 class Server(pulumi.ComponentResource):
@@ -152,7 +156,10 @@ class Server(pulumi.ComponentResource):
     ) -> None:
         super().__init__("osbp:compute:Server", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        port = _port(name, PortArgs(args.network, args.security_groups, args.fixed_ip), child)
+        first = PortArgs(
+            args.network, args.security_groups, args.fixed_ip, args.allowed_addresses
+        )
+        port = _port(name, first, child)
         self.port_id = port.id
         self.private_ip = port.all_fixed_ips[0]
         more_ports = [
@@ -245,6 +252,11 @@ def _port(name: str, nic: PortArgs, opts: pulumi.ResourceOptions) -> openstack.n
             )
         ],
         security_group_ids=[group.group_id for group in nic.security_groups],
+        allowed_address_pairs=[
+            openstack.networking.PortAllowedAddressPairArgs(ip_address=address)
+            for address in nic.allowed_addresses
+        ]
+        or None,
         opts=opts,
     )
 

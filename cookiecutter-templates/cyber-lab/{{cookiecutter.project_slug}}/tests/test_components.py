@@ -43,6 +43,7 @@ from components import (
     Server,
     ServerArgs,
     hot_template,
+    pinned_image_id,
     project_provider,
     scoped_credentials_problem,
 )
@@ -54,6 +55,9 @@ INSTANCE = "openstack:compute/instance:Instance"
 ATTACH = "openstack:compute/volumeAttach:VolumeAttach"
 VOLUME = "openstack:blockstorage/volume:Volume"
 STASH = "pulumi:index:Stash"
+PORT = "openstack:networking/port:Port"
+LOAD_BALANCER = "openstack:loadbalancer/loadBalancer:LoadBalancer"
+FLOATING_IP_ASSOCIATE = "openstack:networking/floatingIpAssociate:FloatingIpAssociate"
 QUOTAS = {"QuotaSetV2", "QuotaV2", "QuoteSetV3"}
 IMAGE_ID = "2f0c9d1e-58a4-4c36-9d0b-6a1f3e2b7c11"
 
@@ -303,6 +307,77 @@ def test_an_image_id_is_used_as_given(cloud_config: CloudConfig) -> None:
     assert not [o for o in monitor.options.values() if o.type == STASH]
     instance = registrations(monitor)[monitor.named(INSTANCE, "db").urn]
     assert instance.inputs["imageId"] == IMAGE_ID
+
+
+def test_one_image_id_resolved_through_a_given_provider(cloud_config: CloudConfig) -> None:
+    """Servers in many projects boot one image id, pinned once by the operator's provider."""
+
+    def program() -> None:
+        operator = openstack.Provider("operator")
+        image_id = pinned_image_id("image", "debian-12", provider=operator)
+        router = Router("edge", RouterArgs(external_network="public"))
+        network = PrivateNetwork("app", PrivateNetworkArgs(cidr="10.9.0.0/24", router=router))
+        for name in ("a", "b"):
+            Server(
+                name,
+                ServerArgs(role="app", image="", image_id=image_id, flavor="m1.small",
+                           network=network, security_groups=[], cloud_config=cloud_config),
+            )  # fmt: skip
+
+    monitor = run_under_mocks(program, Cloud())
+    operator = monitor.named("pulumi:providers:openstack", "operator")
+    (lookup,) = [i for i in monitor.invokes if i.token.endswith("getImage")]
+    assert lookup.provider.rsplit("::", 1)[0] == operator.urn
+    assert len([o for o in monitor.options.values() if o.type == STASH]) == 1
+    pinned = registrations(monitor)[monitor.named(STASH, "image").urn].outputs["output"]
+    for name in ("a", "b"):
+        assert registrations(monitor)[monitor.named(INSTANCE, name).urn].inputs["imageId"] == pinned
+
+
+def test_a_server_port_may_send_from_a_virtual_ip(cloud_config: CloudConfig) -> None:
+    def program() -> None:
+        network = PrivateNetwork("app", PrivateNetworkArgs(cidr="10.9.0.0/24"))
+        Server(
+            "lb",
+            ServerArgs(role="lb", image=IMAGE_ID, flavor="m1.small", network=network,
+                       security_groups=[], cloud_config=cloud_config,
+                       allowed_addresses=["10.9.0.100"]),
+        )  # fmt: skip
+        Server(
+            "plain",
+            ServerArgs(role="app", image=IMAGE_ID, flavor="m1.small", network=network,
+                       security_groups=[], cloud_config=cloud_config),
+        )  # fmt: skip
+
+    monitor = run_under_mocks(program)
+    ports = {r.name: r for r in registrations(monitor).values() if r.type == PORT}
+    assert ports["lb"].inputs["allowedAddressPairs"] == [{"ipAddress": "10.9.0.100"}]
+    assert "allowedAddressPairs" not in ports["plain"].inputs
+
+
+def test_the_load_balancer_vip_and_its_floating_ip_sit_on_a_port_of_its_own(
+    cloud_config: CloudConfig,
+) -> None:
+    def program() -> None:
+        router = Router("edge", RouterArgs(external_network="public"))
+        network = PrivateNetwork("app", PrivateNetworkArgs(cidr="10.9.0.0/24", router=router))
+        LoadBalancer(
+            "web",
+            LoadBalancerArgs(
+                network=network,
+                members=[PoolMember("a", "10.9.0.10")],
+                public_address=PublicAddress("web", PublicAddressArgs(pool="public")),
+            ),
+        )
+
+    monitor = run_under_mocks(program)
+    found = registrations(monitor)
+    vip = found[monitor.named(PORT, "web-vip").urn]
+    balancer = found[monitor.named(LOAD_BALANCER, "web").urn]
+    association = found[monitor.named(FLOATING_IP_ASSOCIATE, "web").urn]
+    assert balancer.inputs["vipPortId"] == vip.id == association.inputs["portId"]
+    assert balancer.inputs["vipAddress"] == vip.outputs["allFixedIps"][0]
+    assert balancer.outputs["vipPortId"] == vip.id, "Octavia keeps the port it was given"
 
 
 def test_the_floating_ip_waits_for_the_router_interface(cloud_config: CloudConfig) -> None:

@@ -2,6 +2,13 @@
 
 The listener forwards to a pool of members (servers' addresses) that a health
 monitor checks; a floating IP, if given, is bound to the VIP's port.
+
+The VIP's port is the program's own (``vip_port_id``), not one Octavia makes: its
+address is known before the load balancer exists, the floating IP follows the
+port rather than whatever Octavia reports, and a provider driver that plugs no
+port (Octavia's noop drivers) still leaves a real Neutron port to bind it to.
+Octavia leaves a port it did not create in place when the load balancer goes,
+and the engine deletes it afterwards (the load balancer depends on it).
 """
 
 from __future__ import annotations
@@ -61,10 +68,19 @@ class LoadBalancer(pulumi.ComponentResource):
     ) -> None:
         super().__init__("osbp:loadbalancer:LoadBalancer", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        vip = openstack.networking.Port(
+            f"{name}-vip",
+            name=physical_name(f"{name}-vip"),
+            network_id=args.network.network_id,
+            fixed_ips=[openstack.networking.PortFixedIpArgs(subnet_id=args.network.subnet_id)],
+            opts=child,
+        )
         balancer = openstack.loadbalancer.LoadBalancer(
             name,
             name=physical_name(name),
+            vip_port_id=vip.id,
             vip_subnet_id=args.network.subnet_id,
+            vip_address=vip.all_fixed_ips[0],
             opts=child,
         )
         listener = openstack.loadbalancer.Listener(
@@ -112,10 +128,10 @@ class LoadBalancer(pulumi.ComponentResource):
             openstack.networking.FloatingIpAssociate(
                 name,
                 floating_ip=args.public_address.address,
-                port_id=balancer.vip_port_id,
+                port_id=vip.id,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[args.network]),
             )
-        self.vip_address = balancer.vip_address
-        self.vip_port_id = balancer.vip_port_id
+        self.vip_address = vip.all_fixed_ips[0]
+        self.vip_port_id = vip.id
         self.pool_id = pool.id
         self.register_outputs({"vip_address": self.vip_address})
