@@ -168,6 +168,8 @@ class Blueprint:
     """Stacks the acceptance flow deploys: name, rights (system-admin|admin|member|reader), help."""
     explicit_providers: list[str] = field(default_factory=list)
     """Packages whose default provider every stack disables (each resource names one)."""
+    copy_as_is: list[str] = field(default_factory=list)
+    """Patterns of project files that cookiecutter copies without rendering them."""
     path: Path = Path()
 
     @property
@@ -267,6 +269,7 @@ def load_blueprint(path: Path) -> Blueprint:
         examples=dict(doc.get("examples") or {}),
         stacks=list(doc.get("stacks") or []),
         explicit_providers=list(doc.get("explicit_providers") or []),
+        copy_as_is=list(doc.get("copy_as_is") or []),
         path=path,
     )
 

@@ -32,6 +32,8 @@ The format, in short::
                                   # pattern: the name is one example of every stack whose
                                   # name matches (and no other entry names): branch stacks
     explicit_providers: [openstack]   # default providers disabled in every stack file
+    copy_as_is: ["dashboard/templates/*"]  # project files cookiecutter must not render
+                                  # (an application's own Jinja templates)
 
 Scalar types: string (pattern), slug, integer (min, max), boolean, cidr
 (max_prefix), enum (choices), ssh-public-key. A ``secret`` is required unless
@@ -70,6 +72,7 @@ TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "examples": (dict, False),
     "stacks": (list, False),
     "explicit_providers": (list, False),
+    "copy_as_is": (list, False),
 }
 
 COMMON_KEYS = {"name", "type", "default", "help", "optional"}
@@ -109,7 +112,7 @@ def check_blueprint(doc: Any) -> None:
             raise SpecError(f"{key}: expected {_kind_name(kind)}, got {doc[key]!r}")
     if not validation.SLUG.match(doc["name"]):
         raise SpecError(f"name: {doc['name']!r} is not a slug (lowercase letters, digits, dashes)")
-    for key in ("services", "node_roles", "explicit_providers"):
+    for key in ("services", "node_roles", "explicit_providers", "copy_as_is"):
         for index, item in enumerate(doc.get(key) or []):
             if not isinstance(item, str):
                 raise SpecError(f"{key}[{index}]: expected a string, got {item!r}")

@@ -135,7 +135,7 @@ def cookiecutter_context(blueprint: Blueprint) -> dict[str, object]:
         for p in answers
     }
     context["__prompts__"] = {p.name: p.prompt for p in answers if p.help}
-    context["_copy_without_render"] = COPIED_AS_IS
+    context["_copy_without_render"] = [*COPIED_AS_IS, *blueprint.copy_as_is]
     return context
 
 

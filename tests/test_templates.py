@@ -126,6 +126,33 @@ def test_the_templates_copy_generated_modules_without_rendering() -> None:
     ]
 
 
+def test_a_blueprint_lists_the_project_files_cookiecutter_copies_as_is(tmp_path: Path) -> None:
+    """An application's own Jinja templates ({{ ... }}) must reach the project unrendered."""
+    import dataclasses
+
+    from cookiecutter.main import cookiecutter
+
+    from generator.catalog import get_blueprint
+    from generator.templates import assemble, cookiecutter_context
+
+    blueprint = dataclasses.replace(
+        get_blueprint("wordpress-3tier"), copy_as_is=["web/templates/*"]
+    )
+    context = cookiecutter_context(blueprint)
+    assert context["_copy_without_render"][-1] == "web/templates/*"
+    page = b"<p>{{ user.name }}</p>{% if x %}y{% endif %}\n"
+    template = tmp_path / "template"
+    for relative, content in assemble(blueprint).items():
+        (template / relative).parent.mkdir(parents=True, exist_ok=True)
+        (template / relative).write_bytes(content)
+    project = template / "{{cookiecutter.project_slug}}"
+    (project / "web" / "templates").mkdir(parents=True)
+    (project / "web" / "templates" / "page.html").write_bytes(page)
+    out = Path(cookiecutter(str(template), no_input=True, output_dir=str(tmp_path / "out")))
+    assert (out / "web" / "templates" / "page.html").read_bytes() == page
+    assert "{{" not in (out / "Pulumi.yaml").read_text(), "the rest is rendered"
+
+
 def test_a_blueprint_with_explicit_providers_disables_the_defaults_in_its_stack_file() -> None:
     import dataclasses
 
