@@ -354,6 +354,37 @@ def run(conn):
     if c.has_service("load-balancer") and "net" in ids:
         s.check("Octavia LB + listener + pool + member + health monitor", load_balancer)
 
+    # -- rating (only with up.sh --with-cloudkitty): a hashmap price, then a quote --------
+    def rating():
+        def call(method, path, **kwargs):
+            response = c.session.request(
+                path, method, endpoint_filter={"service_type": "rating"}, raise_exc=False,
+                redirect=False, **kwargs,
+            )  # fmt: skip
+            s._assert(response.status_code < 400 or response.status_code == 302,
+                      f"{method} {path}: {response.status_code} {response.text[:200]}")  # fmt: skip
+            return response
+
+        base = "/v1/rating/module_config/hashmap"
+        service = call("POST", f"{base}/services", json={"name": f"smoke{SUFFIX}"}).json()
+        service_id = service["service_id"]
+        s.later("rating service",
+                lambda: call("DELETE", f"{base}/services?service_id={service_id}"))  # fmt: skip
+        call("POST", f"{base}/mappings",
+             json={"service_id": service_id, "cost": "0.25", "type": "flat"})  # fmt: skip
+        module = "/v1/rating/modules/hashmap"
+        if not call("GET", module).json().get("enabled"):
+            call("PUT", module, json={"module_id": "hashmap", "enabled": True})
+            disable = {"module_id": "hashmap", "enabled": False}
+            s.later("hashmap module enabled", lambda: call("PUT", module, json=disable))
+        quote = call("POST", "/v1/rating/quote", json={"resources": [
+            {"service": f"smoke{SUFFIX}", "desc": {}, "volume": "4"}]}).json()  # fmt: skip
+        s._assert(float(quote) == 1.0, f"quote for 4 units at 0.25: {quote!r}, expected 1.0")
+        return f"hashmap flat price 0.25 x 4 units quoted {quote}"
+
+    if c.has_service("rating"):
+        s.check("CloudKitty hashmap price + quote", rating)
+
     s.cleanup()
     print(f"smoke: {time.monotonic() - s.t0:.0f}s")
     print(f"{s.passed} passed, {s.failed} failed")

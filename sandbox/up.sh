@@ -3,15 +3,17 @@
 # Neutron (ML2, agentless), Cinder (fake driver) and Heat from Debian bookworm's packages,
 # every listener on 127.0.0.1, every process tracked by a PID file under $OSBP_SANDBOX_DIR/run.
 #
-# Usage: up.sh [--clean] [--install-only] [--with-swift] [--with-octavia]
+# Usage: up.sh [--clean] [--install-only] [--with-swift] [--with-octavia] [--with-cloudkitty]
 #        --clean         stop the sandbox and wipe its state first (cold start)
 #        --install-only  install the Debian packages and the launchers, start nothing
 #        --with-swift    also run Swift (object-store) on 127.0.0.1:8080
 #        --with-octavia  also run Octavia (load-balancer, noop drivers) on 127.0.0.1:9876
+#        --with-cloudkitty  also run CloudKitty (rating: hashmap rules, quotes) on 127.0.0.1:8889
 # Env:   OSBP_SANDBOX_DIR    state directory (default /var/tmp/osbp-sandbox)
 #        OSBP_SANDBOX_IMAGE  name of the default image (default ubuntu-22.04)
 #        OSBP_SANDBOX_SWIFT=1    same as --with-swift
 #        OSBP_SANDBOX_OCTAVIA=1  same as --with-octavia
+#        OSBP_SANDBOX_CLOUDKITTY=1  same as --with-cloudkitty
 #
 # Idempotent: a second run starts only what is not running, and schema set-up happens once
 # per state directory (so a warm start skips it).
@@ -23,6 +25,7 @@ set -euo pipefail
 . "$SANDBOX_SRC/lib/services.sh"
 . "$SANDBOX_SRC/lib/swift.sh"
 . "$SANDBOX_SRC/lib/octavia.sh"
+. "$SANDBOX_SRC/lib/cloudkitty.sh"
 . "$SANDBOX_SRC/lib/lock.sh"
 
 T0=$(now)
@@ -30,6 +33,7 @@ trap 'rc=$?; (( rc == 0 )) || log "up.sh failed (exit $rc). Logs: $LOG.  Stop wh
 
 WITH_SWIFT=${OSBP_SANDBOX_SWIFT:-}
 WITH_OCTAVIA=${OSBP_SANDBOX_OCTAVIA:-}
+WITH_CLOUDKITTY=${OSBP_SANDBOX_CLOUDKITTY:-}
 INSTALL_ONLY=
 OPTIONAL_SERVICES=()
 
@@ -41,12 +45,14 @@ parse_args() {
       --install-only) INSTALL_ONLY=1 ;;
       --with-swift) WITH_SWIFT=1 ;;
       --with-octavia) WITH_OCTAVIA=1 ;;
-      -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+      --with-cloudkitty) WITH_CLOUDKITTY=1 ;;
+      -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
       *) die "unknown argument: $arg (see --help)" ;;
     esac
   done
   [[ $WITH_SWIFT != 1 ]] || { enable_swift; OPTIONAL_SERVICES+=(swift); }
   [[ $WITH_OCTAVIA != 1 ]] || { enable_octavia; OPTIONAL_SERVICES+=(octavia); }
+  [[ $WITH_CLOUDKITTY != 1 ]] || { enable_cloudkitty; OPTIONAL_SERVICES+=(cloudkitty); }
   export OSBP_SANDBOX_OPTIONAL="${OPTIONAL_SERVICES[*]}"   # read by bootstrap.py
 }
 

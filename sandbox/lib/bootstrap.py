@@ -76,8 +76,13 @@ if "octavia" in OPTIONAL:
     SERVICE_USERS.append("octavia")
     CATALOG.append(("octavia", "load-balancer", "http://127.0.0.1:9876"))
 
+if "cloudkitty" in OPTIONAL:
+    SERVICE_USERS.append("cloudkitty")
+    CATALOG.append(("cloudkitty", "rating", "http://127.0.0.1:8889"))
+
 API_ROOTS = {
     "load-balancer": "http://127.0.0.1:9876/",
+    "rating": "http://127.0.0.1:8889/",
     "object-store": "http://127.0.0.1:8080/healthcheck",
     "image": "http://127.0.0.1:9292/",
     "network": "http://127.0.0.1:9696/",
@@ -383,6 +388,8 @@ def main():
         wait_api("object-store")
     if "octavia" in OPTIONAL:
         wait_api("load-balancer")
+    if "cloudkitty" in OPTIONAL:
+        wait_api("rating")
 
 
 if __name__ == "__main__":

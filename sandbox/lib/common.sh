@@ -35,6 +35,7 @@ declare -A PORTS=(
 # Opt-in services (added to PORTS when enabled).
 declare -A SWIFT_PORTS=([swift-proxy]=8080 [swift-account]=6202 [swift-container]=6201 [swift-object]=6200)
 declare -A OCTAVIA_PORTS=([octavia-api]=9876)
+declare -A CLOUDKITTY_PORTS=([cloudkitty-api]=8889)
 
 log()  { printf '[%s] %s\n' "$(date +%T)" "$*"; }
 die()  { log "ERROR: $*" >&2; exit 1; }
