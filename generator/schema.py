@@ -312,9 +312,8 @@ def check_extra_rule(
         if len(paths) < 2 or len(lists) != 1 or not all("[]" in path for path in paths):
             raise SpecError(f"{where}: expected at least two fields of the items of one list")
     elif rule == "refers":
-        if len(paths) != 2 or "[]" not in paths[1] or paths[0].split("[]")[0] == paths[1].split(
-            "[]"
-        )[0]:
+        heads = [path.split("[]")[0] for path in paths]
+        if len(paths) != 2 or "[]" not in paths[1] or heads[0] == heads[1]:
             raise SpecError(f"{where}: expected a path, then the field of another list it names")
         if any(kind not in ("string", "slug") for kind in kinds):
             raise SpecError(f"{where}: names are string or slug fields")

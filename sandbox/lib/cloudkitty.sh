@@ -41,7 +41,6 @@ YAML
 write_cloudkitty_conf() {
   mkdir -p "$ETC/cloudkitty" "$DATA/cloudkitty"
   write_cloudkitty_metrics
-  : >"$ETC/cloudkitty/fetcher-scopes"
   { cat <<CONF
 [DEFAULT]
 transport_url = $TRANSPORT_URL
@@ -104,10 +103,8 @@ sync_cloudkitty() {
   run_sync cloudkitty "$PY" -c 'import sys; from cloudkitty.cli.dbsync import main; sys.argv[0] = "cloudkitty-dbsync"; sys.exit(main())' \
     "${conf[@]}" upgrade || return 1
   # v1 storage's tables and the scope states (cloudkitty-storage-init), once per state dir
-  [[ -f $DATA/cloudkitty.storage ]] && return 0
-  "$PY" -c 'import sys; from cloudkitty.cli.storage import main; sys.argv[0] = "cloudkitty-storage-init"; sys.exit(main())' \
-    "${conf[@]}" >>"$LOG/cloudkitty-sync.log" 2>&1 || { log "cloudkitty storage init failed, see $LOG/cloudkitty-sync.log"; return 1; }
-  touch "$DATA/cloudkitty.storage"
+  run_sync cloudkitty-storage "$PY" -c 'import sys; from cloudkitty.cli.storage import main; sys.argv[0] = "cloudkitty-storage-init"; sys.exit(main())' \
+    "${conf[@]}"
 }
 
 start_cloudkitty() {

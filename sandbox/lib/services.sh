@@ -80,7 +80,7 @@ mark_synced() { touch "$DATA/$1.synced"; }
 
 # Schema set-ups off the critical path (Keystone -> identity -> nova-compute, and Nova's
 # own schema) run niced, so on a busy machine the critical ones get the CPU first.
-NICE_SYNC=(placement glance neutron cinder heat swift octavia cloudkitty)
+NICE_SYNC=(placement glance neutron cinder heat swift octavia cloudkitty cloudkitty-storage)
 
 # run_sync SVC CMD... : run a schema command with its output in $LOG/SVC-sync.log.
 run_sync() {
