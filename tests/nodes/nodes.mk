@@ -7,10 +7,12 @@ NODES_ROOT := $(abspath $(NODES_DIR)/../..)
 NODES_PYTHON ?= $(NODES_ROOT)/.venv/bin/python
 # BLUEPRINTS="a b" picks blueprints of the catalog; empty = all of them
 BLUEPRINTS ?=
+NODES_CATALOG = $(shell cd $(NODES_ROOT) && $(NODES_PYTHON) -c 'from generator.catalog import list_blueprints; print(" ".join(b.name for b in list_blueprints()))')
+NODES_NAMES = $(or $(BLUEPRINTS),$(NODES_CATALOG))
 
 NODES_PACKAGES := qemu-system-x86 qemu-utils mmdebstrap cloud-image-utils dpkg-dev openssh-client
 
-.PHONY: nodes nodes-negative nodes-deps
+.PHONY: nodes nodes-images nodes-negative nodes-deps
 
 ## make nodes-deps  Debian packages the node tests need (qemu, mmdebstrap...)
 nodes-deps:
@@ -24,13 +26,24 @@ nodes-deps:
 # stays reusable (its key names its image) when another blueprint's packages change. Every
 # suite runs even when one fails; the target fails if any did.
 nodes: install nodes-deps
-	@cd $(NODES_ROOT) && names="$(BLUEPRINTS)"; \
-	if [ -z "$$names" ]; then names=$$($(NODES_PYTHON) -c 'from generator.catalog import list_blueprints; print(" ".join(b.name for b in list_blueprints()))') || exit 2; fi; \
-	failed=""; for name in $$names; do \
-	  $(NODES_PYTHON) -m tests.nodes "$$name" || failed="$$failed $$name"; \
-	done; \
-	if [ -n "$$failed" ]; then echo "nodes: failed:$$failed" >&2; exit 1; fi; \
-	echo "nodes: all passed: $$names"
+	@$(call each_blueprint,nodes,,all passed)
+
+## make nodes-images build (or find cached) each blueprint's node image, boot nothing
+# What .ci/prepare runs beside the fast suite, in the order `make nodes` boots them.
+nodes-images: install nodes-deps
+	@$(call each_blueprint,nodes-images,--images-only,images ready)
+
+# each_blueprint TARGET,FLAGS,DONE: one harness run per blueprint of NODES_NAMES; every one
+# runs even when one fails, and the target fails if any did.
+define each_blueprint
+cd $(NODES_ROOT) && names="$(NODES_NAMES)"; \
+if [ -z "$$names" ]; then echo "$(1): no blueprint found in the catalog" >&2; exit 2; fi; \
+failed=""; for name in $$names; do \
+  $(NODES_PYTHON) -m tests.nodes $(2) "$$name" || failed="$$failed $$name"; \
+done; \
+if [ -n "$$failed" ]; then echo "$(1): failed:$$failed" >&2; exit 1; fi; \
+echo "$(1): $(3): $$names"
+endef
 
 # The negative controls now run inside `make nodes`, in the same boots as the positive checks.
 nodes-negative:
