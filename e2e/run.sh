@@ -11,7 +11,11 @@ source sandbox/lib/lock.sh
 sandbox_lock "make e2e"
 # shellcheck source=tools/env.sh
 source e2e/tools/env.sh
-sandbox/up.sh
+# The optional services (Swift, Octavia, CloudKitty) the blueprints of this run declare.
+# shellcheck disable=SC2086  # BLUEPRINTS is a space-separated list of names
+services=$(.venv/bin/python -m e2e.sandbox_services ${BLUEPRINTS:-} "$@")
+# shellcheck disable=SC2086  # one word per flag
+sandbox/up.sh $services
 trap 'sandbox/down.sh' EXIT
 export OS_CLIENT_CONFIG_FILE="${OSBP_SANDBOX_DIR:-/var/tmp/osbp-sandbox}/clouds.yaml"
 # The operator's cloud, for the checks; each stack deploys with the rights its blueprint

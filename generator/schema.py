@@ -21,6 +21,7 @@ The format, in short::
     constraints:                  # paths: a, a.field, a[].field
       - disjoint: [net, "tenants[].cidr"]        # no two networks overlap
       - unique: "tenants[].name"                 # no value twice in the list
+      - {unique: "tenants[].vlan_id", ignore: [0]}   # ... except values meaning "none"
       - ordered: [min_nodes, desired_nodes, max_nodes]   # a <= b <= c
       - within: [net, "vms[].fixed_ip"]          # addresses are hosts of the network
       - exactly_one: ["images[].url", "images[].file"]   # per item, one field set
@@ -253,6 +254,10 @@ def field_type(path: str, parameters: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def check_constraint(where: str, constraint: Any, parameters: Mapping[str, Any]) -> None:
+    if isinstance(constraint, Mapping) and "ignore" in constraint:
+        if "unique" not in constraint or not isinstance(constraint["ignore"], list):
+            raise SpecError(f"{where}.ignore: a list of values, beside a unique rule only")
+        constraint = {k: v for k, v in constraint.items() if k != "ignore"}
     if not isinstance(constraint, Mapping) or len(constraint) != 1:
         raise SpecError(
             f"{where}: expected one of disjoint, unique, ordered, " + ", ".join(EXTRA_RULES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import textwrap
 import time
@@ -482,3 +483,15 @@ def test_every_sandbox_entry_point_takes_the_lock() -> None:
     for script in ("sandbox/up.sh", "sandbox/down.sh", "e2e/run.sh", "e2e/bench.sh"):
         assert "sandbox_lock " in (REPO / script).read_text(), script
     assert "9>&-" in (REPO / "sandbox/lib/common.sh").read_text()
+
+
+def test_the_sandbox_starts_the_optional_services_the_run_needs() -> None:
+    from e2e.sandbox_services import flags_for
+
+    wordpress = get_blueprint("wordpress-3tier")
+    hosting = dataclasses.replace(
+        wordpress, name="hosting", services=["keystone", "cloudkitty", "octavia", "designate"]
+    )
+    assert flags_for([wordpress]) == []
+    # in up.sh's order; a service the sandbox does not have (designate) adds no flag
+    assert flags_for([wordpress, hosting]) == ["--with-octavia", "--with-cloudkitty"]

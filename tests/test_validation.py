@@ -290,3 +290,14 @@ def test_unique_applies_to_a_list_of_plain_values() -> None:
     assert validate_answers(spec, {"dns": ["a", "b"]})["dns"] == ["a", "b"]
     with pytest.raises(ValidationError, match=r"^dns\[2\]: 'a' is already used by dns\[0\]$"):
         validate_answers(spec, {"dns": ["a", "b", "a"]})
+
+
+def test_unique_skips_the_values_it_is_told_to_ignore() -> None:
+    """A VLAN id of 0 means "no VLAN": several tenants may have it, two may not share 120."""
+    spec = {
+        "parameters": [{"name": "vlans", "type": "list", "items": {"type": "integer"}}],
+        "constraints": [{"unique": "vlans[]", "ignore": [0]}],
+    }
+    assert validate_answers(spec, {"vlans": [0, 120, 0]})["vlans"] == [0, 120, 0]
+    with pytest.raises(ValidationError, match=r"^vlans\[2\]: 120 is already used by vlans\[1\]$"):
+        validate_answers(spec, {"vlans": [0, 120, 120]})

@@ -181,8 +181,9 @@ def memory_available_mib() -> int:
 
 def prepare(suite: Suite, workdir: Path) -> None:
     """Bake the blueprint and capture each node's configuration as its program renders it."""
-    project = bake(REPO, suite.name, workdir / "project")
-    say(f"{suite.name}: baked into {project}")
+    project = bake(REPO, suite.name, workdir / "project", suite.checks.answers)
+    shown = " ".join(f"{k}={v}" for k, v in suite.checks.answers.items()) or "the defaults"
+    say(f"{suite.name}: baked with {shown} into {project}")
     suite.deployment = deployment_from_capture(
         suite.name, capture(REPO, project), suite.checks.extra_nodes
     )

@@ -4,7 +4,7 @@ import ipaddress
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +20,13 @@ PASSWORD = "random:index/randomPassword:RandomPassword"
 ROLE_KEY = "osbp-role"
 
 
-def bake(repo: Path, blueprint: str, out: Path) -> Path:
+def bake(repo: Path, blueprint: str, out: Path, answers: Mapping[str, str] | None = None) -> Path:
     """Run ``osbp new`` for ``blueprint`` into ``out``; return the generated project directory."""
     osbp = repo / ".venv" / "bin" / "osbp"
     out.mkdir(parents=True, exist_ok=True)
+    sets = [arg for key, value in (answers or {}).items() for arg in ("--set", f"{key}={value}")]
     proc = subprocess.run(
-        [str(osbp), "new", blueprint, "-o", str(out), "--no-input"],
+        [str(osbp), "new", blueprint, "-o", str(out), "--no-input", *sets],
         cwd=repo, capture_output=True, text=True,
     )  # fmt: skip
     if proc.returncode != 0:

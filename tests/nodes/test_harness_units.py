@@ -171,3 +171,14 @@ def test_an_image_another_run_is_building_is_waited_for_not_built_twice(
     assert len(builds) == 1
     assert image_module.is_built(image_module.ensure_image(["nginx", "nginx"], log))
     assert len(builds) == 1, "same package set, same image"
+
+
+def test_a_blueprint_is_baked_with_the_answer_set_its_node_checks_name(tmp_path: Path) -> None:
+    """``BlueprintChecks.answers`` reach ``osbp new`` as ``--set``: what boots is that bake."""
+    from tests.nodes.project import bake
+
+    answers = {"web_flavor": "m1.large", "admin_email": "nodes@example.org"}
+    project = bake(harness.REPO, "wordpress-3tier", tmp_path, answers)
+    config = yaml.safe_load(next(project.glob("Pulumi.*.yaml")).read_text())["config"]
+    assert config["wordpress-3tier:webFlavor"] == "m1.large"
+    assert config["wordpress-3tier:adminEmail"] == "nodes@example.org"

@@ -25,7 +25,7 @@ import ipaddress
 import itertools
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -304,7 +304,7 @@ def _check_constraint(
     elif "unique" in constraint:
         paths = constraint["unique"]
         for path in [paths] if isinstance(paths, str) else paths:
-            _check_unique(path, values, label)
+            _check_unique(path, values, label, constraint.get("ignore", ()))
     elif "ordered" in constraint:
         _check_ordered(constraint["ordered"], values, label)
     elif "within" in constraint:
@@ -333,9 +333,14 @@ def _check_disjoint(paths: list[str], values: Mapping[str, Any], label: Label) -
                 raise ValidationError(f"{second}: {second_net} overlaps {first} ({first_net})")
 
 
-def _check_unique(path: str, values: Mapping[str, Any], label: Label) -> None:
+def _check_unique(
+    path: str, values: Mapping[str, Any], label: Label, ignore: Sequence[Any] = ()
+) -> None:
+    """No value twice, except those of ``ignore`` (a VLAN id of 0: no VLAN)."""
     seen: dict[Any, str] = {}
     for shown, value in resolve(path, values, label):
+        if value in ignore:
+            continue
         if value in seen:
             raise ValidationError(f"{shown}: {value!r} is already used by {seen[value]}")
         seen[value] = shown

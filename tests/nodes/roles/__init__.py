@@ -31,6 +31,9 @@ class BlueprintChecks:
     extra_nodes: Callable[[list[Any]], list[NodeSpec]] | None = None
     # wall time this blueprint's boot and checks should take on the 2-core CI machine (TCG)
     budget_seconds: int = 900
+    # the answer set the nodes are baked with (``osbp new --set KEY=VALUE``), when the
+    # defaults do not show every role or repeat more servers than one boot can hold
+    answers: dict[str, str] = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, BlueprintChecks] = {}
