@@ -176,6 +176,12 @@ def _quotas_project_exists(conn: Connection, quota_id: str) -> bool:
     return identity.find_project(quota_id.split("/")[0], ignore_missing=True) is not None
 
 
+def _member_exists(conn: Connection, member_id: str) -> bool:
+    """An Octavia member is found through its pool; a deleted pool has none left."""
+    balancer: Any = conn.load_balancer
+    return any(m.id == member_id for pool in balancer.pools() for m in balancer.members(pool))
+
+
 PROBES: dict[str, Callable[[Connection, str], bool]] = {
     "openstack:identity/roleAssignment:RoleAssignment": _role_assigned,
     "openstack:compute/quotaSetV2:QuotaSetV2": _quotas_project_exists,
@@ -201,6 +207,15 @@ PROBES: dict[str, Callable[[Connection, str], bool]] = {
     "openstack:identity/user:User": _exists(lambda c: c.identity.find_user),
     "openstack:images/image:Image": _exists(lambda c: c.image.find_image),
     "openstack:orchestration/stackV1:StackV1": _exists(lambda c: c.orchestration.find_stack),
+    "openstack:loadbalancer/loadBalancer:LoadBalancer": _exists(
+        lambda c: c.load_balancer.find_load_balancer
+    ),
+    "openstack:loadbalancer/listener:Listener": _exists(lambda c: c.load_balancer.find_listener),
+    "openstack:loadbalancer/pool:Pool": _exists(lambda c: c.load_balancer.find_pool),
+    "openstack:loadbalancer/monitor:Monitor": _exists(
+        lambda c: c.load_balancer.find_health_monitor
+    ),
+    "openstack:loadbalancer/member:Member": _member_exists,
 }
 """How to tell that a resource of a type still exists, by its id."""
 

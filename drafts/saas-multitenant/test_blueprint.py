@@ -164,3 +164,15 @@ def test_bad_answers_are_refused_in_one_line_and_nothing_is_written(
     assert message in errors[0]
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists(), "nothing written"
+
+
+@pytest.mark.parametrize("example", ["defaults", *EXAMPLES])
+def test_the_acceptance_run_can_tell_each_type_is_gone_after_destroy(
+    example: str, bake: Callable[..., Path], preview_json: Preview
+) -> None:
+    from e2e import cloud
+
+    document = preview_json(bake(BLUEPRINT, **EXAMPLES.get(example, {})))
+    custom = {r["type"] for r in document["resources"]} - {"pulumi:providers:openstack"}
+    custom = {t for t in custom if not t.startswith("osbp:")}
+    assert custom <= set(cloud.PROBES) | cloud.NOT_IN_THE_CLOUD, custom - set(cloud.PROBES)

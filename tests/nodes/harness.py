@@ -143,7 +143,8 @@ class Boot:
         run_id = f"{time.strftime('%Y%m%d%H%M%S')}-{generation}"
         name = node.role if generation == 0 else f"{node.role}-replacement{generation}"
         (self.logdir / f"{name}-user-data.yaml").write_text(node.user_data)
-        seed = make_seed(node, index, self.segment, run_id, self.pubkey, self.workdir)
+        absent = self.checks.absent_services.get(node.role, ())
+        seed = make_seed(node, index, self.segment, run_id, self.pubkey, self.workdir, absent)
         ports = [22, *self.checks.forwards.get(node.role, [])]
         vm = VM(node, index, self.image, seed, self.workdir, self.logdir, self.hub.port, members,
                 {p: free_port() for p in ports}, generation)  # fmt: skip

@@ -56,9 +56,7 @@ def passing_result(blueprint: str, key: str) -> dict[str, Any] | None:
     return record
 
 
-def store_passing(
-    blueprint: str, key: str, results: list[dict[str, Any]], seconds: float
-) -> None:
+def store_passing(blueprint: str, key: str, results: list[dict[str, Any]], seconds: float) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     record = {
         "blueprint": blueprint,

@@ -1,12 +1,15 @@
 """NoCloud seed (user-data, meta-data, network-config) for one node, as a cloud would supply it.
 
 Only what the cloud owns is written here: the instance id, hostname, the SSH public key (meta-data
-``public-keys``, like a Nova key pair) and the addresses (network-config). The user data is the
-generated text, unchanged.
+``public-keys``, like a Nova key pair), the addresses (network-config) and, where a blueprint's
+checks name them, the shared image's services this role's own image would lack (vendor-data, as
+an image vendor ships it). The user data is the generated text, unchanged.
 """
 
 import ipaddress
+import shlex
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -59,11 +62,21 @@ def meta_data(node: NodeSpec, run_id: str, ssh_public_key: str) -> str:
     )
 
 
+def vendor_data(absent_services: Sequence[str]) -> str:
+    """A boothook masking the services of the shared image that this role's own image would
+    not have (the harness boots one image with every role's packages: an nginx enabled for
+    the app role must not hold port 80 on an HAProxy node). Empty: no vendor data."""
+    if not absent_services:
+        return ""
+    units = " ".join(shlex.quote(unit) for unit in absent_services)
+    return f"#cloud-boothook\n#!/bin/sh\nsystemctl mask --now {units}\n"
+
+
 def make_seed(
     node: NodeSpec, index: int, segment: ipaddress.IPv4Network, run_id: str,
-    ssh_public_key: str, workdir: Path,
+    ssh_public_key: str, workdir: Path, absent_services: Sequence[str] = (),
 ) -> Path:  # fmt: skip
-    """Write the three seed files and pack them into a NoCloud ISO; return its path.
+    """Write the seed files and pack them into a NoCloud ISO; return its path.
 
     ``run_id`` makes the instance id: a new one is a new server (a replacement) to cloud-init.
     """
@@ -72,9 +85,13 @@ def make_seed(
     (d / "user-data").write_text(node.user_data)
     (d / "meta-data").write_text(meta_data(node, run_id, ssh_public_key))
     (d / "network-config").write_text(network_config(node, index, segment))
+    vendor = []
+    if absent_services:
+        (d / "vendor-data").write_text(vendor_data(absent_services))
+        vendor = ["--vendor-data", str(d / "vendor-data")]
     iso = workdir / f"{node.role}-{run_id}-seed.iso"
     subprocess.run(
-        ["cloud-localds", "-N", str(d / "network-config"), str(iso),
+        ["cloud-localds", "-N", str(d / "network-config"), *vendor, str(iso),
          str(d / "user-data"), str(d / "meta-data")],
         check=True,
     )  # fmt: skip

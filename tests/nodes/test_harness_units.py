@@ -182,3 +182,15 @@ def test_a_blueprint_is_baked_with_the_answer_set_its_node_checks_name(tmp_path:
     config = yaml.safe_load(next(project.glob("Pulumi.*.yaml")).read_text())["config"]
     assert config["wordpress-3tier:webFlavor"] == "m1.large"
     assert config["wordpress-3tier:adminEmail"] == "nodes@example.org"
+
+
+def test_services_a_role_would_not_have_are_masked_by_vendor_data_only_when_named() -> None:
+    from tests.nodes.seed import vendor_data
+
+    assert vendor_data(()) == ""
+    hook = vendor_data(("nginx.service", "apache2.service"))
+    assert hook.splitlines() == [
+        "#cloud-boothook",
+        "#!/bin/sh",
+        "systemctl mask --now nginx.service apache2.service",
+    ]

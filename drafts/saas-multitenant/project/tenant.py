@@ -29,6 +29,8 @@ from components import (
 from hosting import SERVICE_PORT, FrontDoorArgs, HostingPlan, front_door
 from settings import Plan, Tenant
 
+TENANT_TAG = "osbp-tenant"
+"""Keystone tag of every tenant project: the dashboard's operator view lists these."""
 HEADROOM_PORTS = 6
 """Ports a tenant network needs beyond its VMs: router, DHCP, VIP, HAProxy pair, spare."""
 
@@ -65,6 +67,7 @@ class TenantSpace(pulumi.ComponentResource):
                 users=[ProjectUser(name=tenant.name, roles=("member",), email=tenant.email)],
                 quotas=tenant_quotas(plan, tenant.vms),
                 operator_role="admin",  # quotas and provider VLANs are admin-only
+                tags=(TENANT_TAG,),
             ),
             pulumi.ResourceOptions(parent=self),
         )

@@ -34,6 +34,9 @@ class BlueprintChecks:
     # the answer set the nodes are baked with (``osbp new --set KEY=VALUE``), when the
     # defaults do not show every role or repeat more servers than one boot can hold
     answers: dict[str, str] = field(default_factory=dict)
+    # role -> services of the shared image (every role's packages) that this role's own
+    # image would not have, masked at boot (e.g. the app role's nginx on an HAProxy node)
+    absent_services: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, BlueprintChecks] = {}

@@ -19,6 +19,8 @@ INSTANCE = "openstack:compute/instance:Instance"
 VOLUME = "openstack:blockstorage/volume:Volume"
 PORT = "openstack:networking/port:Port"
 NETWORK = "openstack:networking/network:Network"
+SUBNET = "openstack:networking/subnet:Subnet"
+ROUTER = "openstack:networking/router:Router"
 RULE = "openstack:networking/secGroupRule:SecGroupRule"
 GROUP = "openstack:networking/secGroup:SecGroup"
 FIP_ASSOCIATE = "openstack:networking/floatingIpAssociate:FloatingIpAssociate"
@@ -29,7 +31,9 @@ STASH = "pulumi:index:Stash"
 COMPUTE_QUOTA = "openstack:compute/quotaSetV2:QuotaSetV2"
 NETWORK_QUOTA = "openstack:networking/quotaV2:QuotaV2"
 VOLUME_QUOTA = "openstack:blockstorage/quoteSetV3:QuoteSetV3"
-INSIDE_TENANT = (INSTANCE, VOLUME, PORT, NETWORK, GROUP, RULE, FIP_ASSOCIATE, LOAD_BALANCER)
+INSIDE_TENANT = (
+    INSTANCE, VOLUME, PORT, NETWORK, SUBNET, ROUTER, GROUP, RULE, FIP_ASSOCIATE, LOAD_BALANCER
+)
 """Made through the provider scoped to the tenant's project, never the operator's."""
 
 
@@ -67,6 +71,27 @@ def test_one_project_user_and_scoped_provider_per_tenant(
     assert counts[USER] == n
     assert counts[PROVIDER] == n + 1, "one scoped to each project, and the system-scoped one"
     assert counts[COMPUTE_QUOTA] == counts[NETWORK_QUOTA] == counts[VOLUME_QUOTA] == len(tenants)
+
+
+def test_tenant_projects_carry_the_tag_the_dashboard_lists_and_no_other_project_does(
+    deployed: OfflineRun, tenants: list[dict[str, Any]]
+) -> None:
+    tagged = sorted(r.name for r in deployed.of_type(PROJECT) if r.inputs.get("tags"))
+    assert tagged == sorted(t["name"] for t in tenants)
+    assert {tuple(deployed.named(PROJECT, name).inputs["tags"]) for name in tagged} == {
+        ("osbp-tenant",)
+    }
+
+
+def test_no_network_or_router_is_shared_between_tenants(
+    deployed: OfflineRun, tenants: list[dict[str, Any]]
+) -> None:
+    assert not [n.name for n in deployed.of_type(NETWORK) if n.inputs.get("shared")]
+    for tenant in tenants:
+        (router,) = in_tenant(deployed, tenant["name"], ROUTER)
+        (subnet,) = in_tenant(deployed, tenant["name"], SUBNET)
+        assert subnet.inputs["cidr"] == tenant["cidr"]
+        assert router.name.startswith(f"{tenant['name']}-")
 
 
 def test_every_tenant_resource_is_made_inside_its_own_project(
