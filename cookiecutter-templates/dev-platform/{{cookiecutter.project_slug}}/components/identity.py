@@ -68,6 +68,8 @@ class KeystoneProjectArgs:
     Quotas are set by an admin of the project: they need ``"admin"``."""
     region: str | None = None
     """Region of ``provider``, hence of the quotas (each region keeps its own)."""
+    tags: Sequence[str] = ()
+    """Keystone tags of the project (what a tool lists projects of one kind by)."""
 
 
 class KeystoneProject(pulumi.ComponentResource):
@@ -100,6 +102,7 @@ class KeystoneProject(pulumi.ComponentResource):
             description=args.description or None,
             domain_id=args.domain_id,
             parent_id=args.parent_id,
+            tags=list(args.tags) or None,
             opts=child,
         )
         self._project = project
