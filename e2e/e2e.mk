@@ -24,6 +24,6 @@ e2e: e2e-deps e2e-tools
 .PHONY: bench-heat
 ## make bench-heat   Heat vs the generated Pulumi project on the sandbox, 3 alternated runs (in make bench)
 bench-heat: e2e-deps e2e-tools
-	$(E2E_DIR)/bench.sh
+	$(E2E_DIR)/bench.sh benchmarks/heat_vs_pulumi.py wordpress-3tier
 
 bench: bench-heat

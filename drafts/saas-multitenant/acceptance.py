@@ -249,7 +249,7 @@ def _octavia(conn: Any, deployed: Any, answers: dict[str, Any]) -> str:
         ]
         expect(sorted(m.address for m in members), sorted(apps), f"members of {name}'s pool")
         expect({m.provisioning_status for m in members}, {"ACTIVE"}, f"{name}'s members")
-        expect(pool.healthmonitor_id is not None, True, f"health monitor of {name}'s pool")
+        expect(pool.health_monitor_id is not None, True, f"health monitor of {name}'s pool")
     return "per tenant: an Octavia load balancer ACTIVE in its project, one ACTIVE member per "\
         "app VM, a health monitor"  # fmt: skip
 
@@ -275,21 +275,20 @@ def _haproxy_pair(conn: Any, deployed: Any, answers: dict[str, Any]) -> str:
         "floating IP on the VIP port, both HAProxy servers ACTIVE"  # fmt: skip
 
 
-def tenant_connection(name: str, project_id: str) -> Any:
+def tenant_connection(tenant: str, user_name: str, project_id: str) -> Any:
+    """A tenant's own session: its user and generated password, in its project."""
     from e2e.cloud import connect_with
 
-    user = f"{name}"
-    session = connect_with(
+    return connect_with(
         {
             "auth_url": STATE["auth_url"],
-            "username": user,
-            "password": STATE["passwords"][name],
+            "username": user_name,
+            "password": STATE["passwords"][tenant],
             "user_domain_name": "Default",
             "project_id": project_id,
         },
         STATE["region"],
     )
-    return session
 
 
 def _tenant_views(deployed: Any, answers: dict[str, Any]) -> list[str]:
@@ -302,7 +301,7 @@ def _tenant_views(deployed: Any, answers: dict[str, Any]) -> list[str]:
     for tenant in tenants:
         name = tenant["name"]
         ids = outputs[name]
-        conn = tenant_connection(ids["user_name"], ids["project_id"])
+        conn = tenant_connection(name, ids["user_name"], ids["project_id"])
         servers = list(conn.compute.servers())
         apps = [s for s in servers if "-app-" in s.name]
         expect(len(apps), tenant["vms"], f"app VMs {name} lists")

@@ -196,8 +196,9 @@ def dashboard_over_https_with_csrf(c: Cluster) -> str:
 def tenant_logs_in_and_sees_its_own_usage(c: Cluster) -> str:
     """A real login through openstacksdk on the node, against a fake Keystone/Nova on it."""
     script = shlex.quote(FAKE_OPENSTACK.read_text())
-    c.sh_ok(DASHBOARD, f"printf %s {script} > /var/tmp/fake_openstack.py && "
-                       f"setsid nohup python3 /var/tmp/fake_openstack.py {FAKE_PORT} "
+    c.sh_ok(DASHBOARD, f"printf %s {script} > /var/tmp/fake_openstack.py")
+    # only the server goes to the background, its output away from the SSH session
+    c.sh_ok(DASHBOARD, f"setsid nohup python3 /var/tmp/fake_openstack.py {FAKE_PORT} "
                        ">/var/tmp/fake.log 2>&1 </dev/null & sleep 2")  # fmt: skip
     refused, page = probe(c, "login", BASE, "alice", "wrong-pw", "acme", timeout=180)
     if refused != 401 or "Login failed" not in page:

@@ -331,6 +331,13 @@ def service_up(adapter, path, binary):
     )
 
 
+def scheduler_has_pools(adapter):
+    """A warm start brings cinder-volume 'up' before its first capabilities report: until
+    the scheduler has one, every volume create ends in 'No valid backend was found'."""
+    resp = adapter.get("/scheduler-stats/get_pools")
+    return resp.ok and bool(resp.json().get("pools"))
+
+
 def heat_engine_up(conn):
     """Heat's service list reports liveness in 'status' ('up'/'down')."""
     resp = conn.orchestration.get("/services")
@@ -381,6 +388,9 @@ def main():
         "cinder-volume", lambda: service_up(conn.block_storage, "/os-services", "cinder-volume")
     )
     say("cinder-volume up")
+    # 'up' is its heartbeat; volumes schedule only once the scheduler has its pool report
+    wait_for("cinder-scheduler's pools", lambda: scheduler_has_pools(conn.block_storage))
+    say("cinder-scheduler knows a backend pool")
     wait_api("orchestration")
     wait_for("heat-engine", lambda: heat_engine_up(conn))
     say("heat-engine up")

@@ -71,7 +71,8 @@ if settings.dashboard:
             tenant_project_ids={name: space.project_id for name, space in tenants.items()},
             # the cloud the stack runs against is the one the dashboard reads
             keystone_url=settings.dashboard_auth_url or os.environ.get("OS_AUTH_URL", ""),
-            region=os.environ.get("OS_REGION_NAME", ""),
+            # Keystone's default region name when the stack's credentials name none
+            region=os.environ.get("OS_REGION_NAME") or "RegionOne",
         ),
         pulumi.ResourceOptions(provider=system),
     )

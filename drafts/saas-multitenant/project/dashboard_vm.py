@@ -152,7 +152,6 @@ class DashboardVm(pulumi.ComponentResource):
                             {"cpu": prices.cpu, "ram": prices.ram, "storage": prices.storage}
                         ),
                     },
-                    may_be_empty=("region",),
                 ),
             ),
             inside,

@@ -16,7 +16,6 @@ from components import (
     NetworkRule,
     PoolMember,
     PrivateNetwork,
-    PublicAddress,
     SecurityGroup,
     SecurityGroupArgs,
     Server,
@@ -50,7 +49,6 @@ class FrontDoorArgs:
     tenant: str
     network: PrivateNetwork
     members: Sequence[Server]
-    public_address: PublicAddress
     hosting: HostingPlan
     admin_ssh: Sequence[IngressRule]
 
@@ -65,6 +63,7 @@ class HaproxyPair(pulumi.ComponentResource):
     """
 
     vip_address: pulumi.Output[str]
+    vip_port_id: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: FrontDoorArgs, opts: pulumi.ResourceOptions | None = None
@@ -80,6 +79,7 @@ class HaproxyPair(pulumi.ComponentResource):
             opts=child,
         )
         self.vip_address = vip.all_fixed_ips[0]
+        self.vip_port_id = vip.id
         firewall = SecurityGroup(
             f"{name}-pair",
             SecurityGroupArgs(
@@ -127,19 +127,27 @@ class HaproxyPair(pulumi.ComponentResource):
                 ),
                 child,
             )
-        openstack.networking.FloatingIpAssociate(
-            name,
-            floating_ip=args.public_address.address,
-            port_id=vip.id,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.network]),
-        )
         self.register_outputs({"vip_address": self.vip_address})
 
 
-def front_door(name: str, args: FrontDoorArgs, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
-    """The tenant's load balancer as configured; returns its private VIP address."""
+@dataclass(frozen=True)
+class FrontDoor:
+    """Where the tenant's service is reached inside its network: the VIP and its port."""
+
+    vip_address: pulumi.Output[str]
+    vip_port_id: pulumi.Output[str]
+
+
+def front_door(name: str, args: FrontDoorArgs, opts: pulumi.ResourceOptions) -> FrontDoor:
+    """The tenant's load balancer as configured.
+
+    The floating IP's association stays with the caller: one resource whichever load
+    balancer is chosen, so switching between them moves it (an update) instead of a new
+    association racing the old one's delete for the same floating IP.
+    """
     if args.hosting.load_balancer == "haproxy":
-        return HaproxyPair(name, args, opts).vip_address
+        pair = HaproxyPair(name, args, opts)
+        return FrontDoor(pair.vip_address, pair.vip_port_id)
     balancer = LoadBalancer(
         name,
         LoadBalancerArgs(
@@ -149,8 +157,7 @@ def front_door(name: str, args: FrontDoorArgs, opts: pulumi.ResourceOptions) -> 
             member_port=SERVICE_PORT,
             health_check_path="/healthz",
             allowed_cidrs=[args.hosting.public_cidr],
-            public_address=args.public_address,
         ),
         opts,
     )
-    return balancer.vip_address
+    return FrontDoor(balancer.vip_address, balancer.vip_port_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_openstack as openstack
 
 from components import (
     CloudConfig,
@@ -130,10 +131,14 @@ class TenantSpace(pulumi.ComponentResource):
         address = PublicAddress(
             f"{name}-service", PublicAddressArgs(pool=hosting.external_network), inside
         )
-        vip = front_door(
-            f"{name}-lb",
-            FrontDoorArgs(tenant.name, network, apps, address, hosting, admin_ssh),
-            inside,
+        door = front_door(
+            f"{name}-lb", FrontDoorArgs(tenant.name, network, apps, hosting, admin_ssh), inside
+        )
+        openstack.networking.FloatingIpAssociate(
+            f"{name}-service",
+            floating_ip=address.address,
+            port_id=door.vip_port_id,
+            opts=pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(depends_on=[network])),
         )
         self.outputs = {
             "project_id": project.project_id,
@@ -142,7 +147,7 @@ class TenantSpace(pulumi.ComponentResource):
             "subnet_id": network.subnet_id,
             "network_type": "vlan" if vlan else "vxlan",
             "vlan_id": tenant.vlan_id,
-            "vip_address": vip,
+            "vip_address": door.vip_address,
             "public_ip": address.address,
             "service_url": pulumi.Output.concat("http://", address.address, "/"),
         }

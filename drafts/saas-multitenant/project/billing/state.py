@@ -48,7 +48,7 @@ def is_service_flat(mapping: Mapping[str, Any]) -> bool:
     return (
         mapping.get("type") == "flat"
         and mapping.get("field_id") is None
-        and mapping.get("value") is None
+        and mapping.get("value") in (None, "")  # Zed's CloudKitty sends "" for none
         and mapping.get("group_id") is None
         and mapping.get("tenant_id") is None
     )

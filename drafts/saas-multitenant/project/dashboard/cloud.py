@@ -296,6 +296,12 @@ def quote_body(resources: Resources) -> dict[str, Any]:
     }
 
 
+def rating_root(endpoint: str) -> str:
+    """CloudKitty's catalog URL without a trailing slash or API version."""
+    root = endpoint.rstrip("/")
+    return root[: -len("/v1")] if root.endswith("/v1") else root
+
+
 def parse_quote(body: object) -> float:
     price = _number(body, "quote")
     if price < 0:
@@ -375,9 +381,13 @@ class OpenStackProjectView:
 
     def quote(self, resources: Resources) -> float | None:
         with cloud_errors("CloudKitty quote"):
-            if not self._conn.endpoint_for("rating"):
+            endpoint = self._conn.endpoint_for("rating")
+            if not endpoint:
                 return None
-            response = self._conn.rating.post("/v1/rating/quote", json=quote_body(resources))
+            # an absolute URL: the proxy's own base has gone through version discovery
+            # (…/v1 on a real CloudKitty), the catalog's has not
+            url = f"{rating_root(endpoint)}/v1/rating/quote"
+            response = self._conn.rating.post(url, json=quote_body(resources))
             return parse_quote(_json(response))
 
 

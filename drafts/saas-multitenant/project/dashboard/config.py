@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -68,6 +69,10 @@ def parse_bool(name: str, value: str) -> bool:
     raise ConfigError(f"{name} must be one of {', '.join(TRUE + FALSE)}, not {value!r}")
 
 
+DECIMAL = re.compile(r"[0-9]{1,9}(\.[0-9]{1,12})?")
+"""A price written as text: digits, optionally a point and more digits."""
+
+
 def parse_prices(value: str) -> Prices:
     """``{"cpu": 0.02, "ram": 0.001, "storage": 0.0005}``: prices per unit per hour."""
     try:
@@ -88,6 +93,8 @@ def parse_prices(value: str) -> Prices:
     prices: dict[str, float] = {}
     for key in PRICE_KEYS:
         price = data[key]
+        if isinstance(price, str) and DECIMAL.fullmatch(price):
+            price = float(price)  # the stack's prices are decimal strings, as CloudKitty's
         if isinstance(price, bool) or not isinstance(price, int | float):
             raise ConfigError(f"DASHBOARD_PRICES[{key!r}] must be a number, not {price!r}")
         if not math.isfinite(price) or price < 0:

@@ -91,7 +91,7 @@ class FakeCloudKitty:
             "mapping_id": mapping_id,
             "service_id": service_id,
             "field_id": None,
-            "value": None,
+            "value": "",  # what CloudKitty (Zed) returns for a service mapping
             "cost": str(Decimal(cost).quantize(EIGHT)),
             "type": "flat",
             "group_id": None,
@@ -306,7 +306,7 @@ def test_a_changed_price_is_exactly_one_put(
         "mapping_id": mapping_id,
         "service_id": cpu_id,
         "field_id": None,
-        "value": None,
+        "value": "",
         "cost": "0.03",
         "type": "flat",
         "group_id": None,

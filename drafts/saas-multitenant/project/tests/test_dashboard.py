@@ -373,7 +373,7 @@ class StubConnection:
                 }
             }
         )
-        self.rating = StubProxy({"/v1/rating/quote": 0.42})
+        self.rating = StubProxy({"http://rating:8889/v1/rating/quote": 0.42})
         self.rating_url = rating_url
 
     def endpoint_for(self, service_type: str) -> str | None:
@@ -415,7 +415,7 @@ def test_real_view_reads_quotas_volumes_and_quote() -> None:
     assert view.quote(Resources(cpu=2, ram_mb=4096, storage_gb=5)) == 0.42
     assert conn.rating.posted == [
         (
-            "/v1/rating/quote",
+            "http://rating:8889/v1/rating/quote",
             {
                 "resources": [
                     {"service": "cpu", "desc": {}, "volume": "2"},
@@ -436,7 +436,7 @@ def test_real_view_quote_is_none_without_rating_in_the_catalog() -> None:
 
 def test_real_view_turns_an_http_error_into_one_line() -> None:
     conn = StubConnection()
-    conn.rating.bodies["/v1/rating/quote"] = {"faultstring": "boom"}
+    conn.rating.bodies["http://rating:8889/v1/rating/quote"] = {"faultstring": "boom"}
     conn.rating.post = lambda url, json=None, **_: StubResponse(  # type: ignore[method-assign]
         {"error": "internal\nerror"}, status=503
     )
@@ -445,6 +445,19 @@ def test_real_view_turns_an_http_error_into_one_line() -> None:
         view.quote(Resources(1, 1, 1))
     assert str(caught.value).startswith("CloudKitty quote:")
     assert "\n" not in str(caught.value)
+
+
+def test_the_quote_goes_to_the_catalog_url_whatever_version_discovery_made_of_it() -> None:
+    from dashboard.cloud import rating_root
+
+    for endpoint in (
+        "http://rk:8889",
+        "http://rk:8889/",
+        "http://rk:8889/v1",
+        "http://rk:8889/v1/",
+    ):
+        assert rating_root(endpoint) == "http://rk:8889"
+    assert rating_root("https://cloud.example/rating") == "https://cloud.example/rating"
 
 
 def test_parse_usage_of_a_project_without_servers() -> None:
@@ -921,11 +934,15 @@ def test_config_parses_prices_and_rejects_bad_values() -> None:
     config = load_config({"DASHBOARD_PRICES": PRICES, "DASHBOARD_PORT": "8080"})
     assert config.prices == Prices(cpu=0.02, ram=0.001, storage=0.0005)
     assert (config.host, config.port, config.domain) == ("127.0.0.1", 8080, "Default")
+    # the stack's prices, as the dashboard VM gets them: decimal strings
+    as_text = load_config({"DASHBOARD_PRICES": '{"cpu": "0.02", "ram": "0.001", "storage": "0"}'})
+    assert as_text.prices == Prices(cpu=0.02, ram=0.001, storage=0.0)
     for bad, message in [
         ("{", "not valid JSON"),
         ('{"cpu": 1, "ram": 1}', "lacks storage"),
         ('{"cpu": 1, "ram": 1, "storage": -1}', "non-negative"),
-        ('{"cpu": "1", "ram": 1, "storage": 1}', "must be a number"),
+        ('{"cpu": "one", "ram": 1, "storage": 1}', "must be a number"),
+        ('{"cpu": "1e3", "ram": 1, "storage": 1}', "must be a number"),
         ('{"cpu": 1, "ram": 1, "storage": 1, "gpu": 2}', "unknown keys gpu"),
     ]:
         with pytest.raises(ConfigError, match=message):

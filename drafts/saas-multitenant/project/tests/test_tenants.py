@@ -32,7 +32,16 @@ COMPUTE_QUOTA = "openstack:compute/quotaSetV2:QuotaSetV2"
 NETWORK_QUOTA = "openstack:networking/quotaV2:QuotaV2"
 VOLUME_QUOTA = "openstack:blockstorage/quoteSetV3:QuoteSetV3"
 INSIDE_TENANT = (
-    INSTANCE, VOLUME, PORT, NETWORK, SUBNET, ROUTER, GROUP, RULE, FIP_ASSOCIATE, LOAD_BALANCER
+    INSTANCE,
+    VOLUME,
+    PORT,
+    NETWORK,
+    SUBNET,
+    ROUTER,
+    GROUP,
+    RULE,
+    FIP_ASSOCIATE,
+    LOAD_BALANCER,
 )
 """Made through the provider scoped to the tenant's project, never the operator's."""
 
@@ -205,7 +214,7 @@ def test_octavia_balances_over_every_app_vm_behind_the_floating_ip(
         )
         listener = deployed.named(LISTENER, f"{name}-lb")
         assert listener.inputs["allowedCidrs"] == [config.get("publicCidr", "0.0.0.0/0")]
-        association = deployed.named(FIP_ASSOCIATE, f"{name}-lb")
+        association = deployed.named(FIP_ASSOCIATE, f"{name}-service")
         assert association.inputs["portId"] == balancer.inputs["vipPortId"]
 
 
@@ -226,7 +235,7 @@ def test_the_haproxy_pair_shares_a_virtual_ip_by_vrrp(
             assert port.inputs["allowedAddressPairs"] == [{"ipAddress": address}]
         vrrp = [r for r in in_tenant(deployed, name, RULE) if r.inputs.get("protocol") == "112"]
         assert len(vrrp) == 1 and "portRangeMin" not in vrrp[0].inputs
-        assert deployed.named(FIP_ASSOCIATE, f"{name}-lb").inputs["portId"] == vip.id
+        assert deployed.named(FIP_ASSOCIATE, f"{name}-service").inputs["portId"] == vip.id
         configs = [i.inputs["userData"] for i in in_tenant(deployed, name, INSTANCE)
                    if i.name.startswith(f"{name}-lb-")]  # fmt: skip
         assert sorted("state MASTER" in c for c in configs) == [False, True]
@@ -253,3 +262,28 @@ def test_passwords_are_exported_as_a_secret_and_the_rest_in_clear(
         assert row["network_type"] == ("vlan" if tenant["vlan_id"] else "vxlan")
         assert row["service_url"].startswith("http://")
         assert not any(isinstance(value, Secret) for value in row.values())
+
+
+def test_the_dashboard_vm_gets_a_configuration_its_app_loads(
+    deployed: OfflineRun, config: dict[str, str]
+) -> None:
+    """The clouds.yaml names a region (openstacksdk needs one) and the prices parse."""
+    import yaml
+
+    from dashboard.config import load_config
+
+    vms = [i for i in deployed.of_type(INSTANCE) if i.name.startswith("dashboard")]
+    if config.get("dashboard") != "true":
+        assert vms == []
+        return
+    (vm,) = vms
+    assert isinstance(vm.inputs["userData"], Secret), "it carries the reader's password"
+    files = {f["path"]: f for f in yaml.safe_load(vm.inputs["userData"].value)["write_files"]}
+    clouds = yaml.safe_load(files["/etc/osbp-dashboard/clouds.yaml"]["content"])
+    assert clouds["clouds"]["operator-reader"]["region_name"]
+    env = dict(
+        line.split("=", 1)
+        for line in files["/etc/osbp-dashboard/env"]["content"].splitlines()
+        if "=" in line
+    )
+    assert load_config(env).prices is not None
